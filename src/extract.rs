@@ -1,0 +1,320 @@
+//! HTML text to links, as `document.links` lists them with scripting off.
+//!
+//! A pure function of the document and its URL: nothing here touches the network.
+
+use std::borrow::Cow;
+
+use encoding_rs::{EncoderResult, Encoding, UTF_8};
+use html5ever::tendril::TendrilSink;
+use html5ever::tree_builder::TreeBuilderOpts;
+use html5ever::{local_name, ns, parse_document, ParseOpts};
+use markup5ever_rcdom::{Handle, NodeData, RcDom};
+use url::Url;
+
+use crate::decode;
+
+/// The links of one document, in document order, duplicates kept.
+#[derive(Debug, Default)]
+pub struct Links {
+    /// `http` and `https` links, resolved.
+    pub web: Vec<Url>,
+    /// `href` values that resolved to another scheme or did not parse (kept for `-v`).
+    pub skipped: Vec<String>,
+}
+
+/// Decodes `bytes` (see [`decode::sniff_encoding`]) and extracts their links, resolved
+/// against `page_url`, the final URL of the page after redirects.
+///
+/// This is the one path from a page's bytes to its links, for fetched pages and for
+/// local files alike.
+pub fn links_from_bytes(bytes: &[u8], transport_charset: Option<&str>, page_url: &Url) -> Links {
+    let encoding = decode::sniff_encoding(bytes, transport_charset);
+    let text = decode::decode(bytes, encoding);
+    links_from_text(&text, encoding, page_url)
+}
+
+/// Extracts the links of an HTML document already decoded from `encoding`.
+///
+/// `encoding` still matters: browsers percent-encode the query of `http(s)` links in the
+/// document's encoding.
+pub fn links_from_text(html: &str, encoding: &'static Encoding, page_url: &Url) -> Links {
+    let hrefs = collect_hrefs(html);
+    resolve(&hrefs, encoding, page_url, |url| {
+        matches!(url.scheme(), "http" | "https")
+    })
+}
+
+/// What the document tree holds: the first `<base href>` and every `a`/`area` `href`.
+struct Hrefs {
+    base: Option<String>,
+    links: Vec<String>,
+}
+
+fn collect_hrefs(html: &str) -> Hrefs {
+    let opts = ParseOpts {
+        tree_builder: TreeBuilderOpts {
+            // Scripting off: <noscript> content is parsed as markup, as in a browser
+            // with JavaScript disabled.
+            scripting_enabled: false,
+            ..TreeBuilderOpts::default()
+        },
+        ..ParseOpts::default()
+    };
+    let dom = parse_document(RcDom::default(), opts).one(html);
+
+    let mut hrefs = Hrefs {
+        base: None,
+        links: Vec::new(),
+    };
+    // Tree order, with an explicit stack: documents can nest 100k elements deep.
+    // Template contents are not children of the template in the rcdom, so links in
+    // them are never reached, as in `document.links`.
+    let mut stack: Vec<Handle> = vec![dom.document.clone()];
+    while let Some(node) = stack.pop() {
+        if let NodeData::Element { name, attrs, .. } = &node.data {
+            if name.ns == ns!(html) {
+                let is_link = name.local == local_name!("a") || name.local == local_name!("area");
+                let is_base = name.local == local_name!("base") && hrefs.base.is_none();
+                if is_link || is_base {
+                    let attrs = attrs.borrow();
+                    let href = attrs.iter().find(|attr| {
+                        attr.name.ns == ns!() && attr.name.local == local_name!("href")
+                    });
+                    if let Some(href) = href {
+                        if is_link {
+                            hrefs.links.push(href.value.to_string());
+                        } else {
+                            hrefs.base = Some(href.value.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        let children = node.children.borrow();
+        stack.extend(children.iter().rev().cloned());
+    }
+    hrefs
+}
+
+fn resolve(
+    hrefs: &Hrefs,
+    encoding: &'static Encoding,
+    page_url: &Url,
+    keep: impl Fn(&Url) -> bool,
+) -> Links {
+    // Browsers encode the query in the document's *output* encoding (UTF-16 -> UTF-8).
+    let query_encoding = encoding.output_encoding();
+    let encode = query_encoder(move |query| encode_query(query, query_encoding));
+    let encoding_override: url::EncodingOverride<'_> = (query_encoding != UTF_8).then_some(&encode);
+    let parse = |href: &str, base: &Url| {
+        Url::options()
+            .base_url(Some(base))
+            .encoding_override(encoding_override)
+            .parse(href)
+    };
+
+    // The document base URL: the first <base href>, resolved against the page URL;
+    // a base that fails to parse, or is data: or javascript:, falls back to the page URL.
+    let base = hrefs
+        .base
+        .as_deref()
+        .and_then(|href| parse(href, page_url).ok())
+        .filter(|base| !matches!(base.scheme(), "data" | "javascript"));
+    let base = base.as_ref().unwrap_or(page_url);
+
+    let mut links = Links::default();
+    for href in &hrefs.links {
+        match parse(href, base) {
+            Ok(url) if keep(&url) => links.web.push(url),
+            Ok(url) => links.skipped.push(url.into()),
+            Err(_) => links.skipped.push(href.clone()),
+        }
+    }
+    links
+}
+
+/// Gives a closure the higher-ranked signature `url` expects of an encoding override.
+fn query_encoder<F: Fn(&str) -> Cow<'_, [u8]>>(encode: F) -> F {
+    encode
+}
+
+/// Encodes a query string in a legacy encoding as the URL standard says: characters the
+/// encoding cannot represent become `%26%23NNN%3B` (a percent-encoded `&#NNN;`).
+fn encode_query<'a>(query: &'a str, encoding: &'static Encoding) -> Cow<'a, [u8]> {
+    if query.is_ascii() {
+        return Cow::Borrowed(query.as_bytes());
+    }
+    let mut encoder = encoding.new_encoder();
+    let mut out = Vec::with_capacity(query.len() * 2);
+    let mut rest = query;
+    loop {
+        let needed = encoder
+            .max_buffer_length_from_utf8_without_replacement(rest.len())
+            .unwrap_or(rest.len() * 4 + 16);
+        let start = out.len();
+        out.resize(start + needed, 0);
+        let (result, read, written) =
+            encoder.encode_from_utf8_without_replacement(rest, &mut out[start..], true);
+        out.truncate(start + written);
+        rest = &rest[read..];
+        match result {
+            EncoderResult::InputEmpty => break,
+            EncoderResult::OutputFull => continue,
+            EncoderResult::Unmappable(c) => {
+                out.extend_from_slice(format!("%26%23{}%3B", u32::from(c)).as_bytes());
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use encoding_rs::{SHIFT_JIS, WINDOWS_1252};
+
+    fn links(html: &str, page: &str) -> Vec<String> {
+        let page = Url::parse(page).expect("test URL");
+        links_from_text(html, UTF_8, &page)
+            .web
+            .into_iter()
+            .map(String::from)
+            .collect()
+    }
+
+    #[test]
+    fn a_and_area_in_tree_order_duplicates_kept() {
+        let html = r#"<a href="/one">1</a><map><area href="two"></map><a>no href</a>
+            <link href="/style.css"><a href="/one">again</a><a href="">empty</a>"#;
+        assert_eq!(
+            links(html, "http://h.test/dir/page?q#f"),
+            [
+                "http://h.test/one",
+                "http://h.test/dir/two",
+                "http://h.test/one",
+                "http://h.test/dir/page?q"
+            ]
+        );
+    }
+
+    #[test]
+    fn base_first_one_wins_resolved_against_page() {
+        let html = r#"<head><base href="../other/"><base href="http://ignored.test/"></head>
+            <a href="x">x</a>"#;
+        assert_eq!(
+            links(html, "https://h.test/a/b/c"),
+            ["https://h.test/a/other/x"]
+        );
+    }
+
+    #[test]
+    fn base_after_the_links_still_applies_and_bad_base_falls_back() {
+        assert_eq!(
+            links(
+                r#"<a href="x">x</a><base href="https://b.test/p/">"#,
+                "http://h.test/"
+            ),
+            ["https://b.test/p/x"]
+        );
+        assert_eq!(
+            links(
+                r#"<base href="javascript:void(0)"><a href="x">x</a>"#,
+                "http://h.test/d/"
+            ),
+            ["http://h.test/d/x"]
+        );
+        assert_eq!(
+            links(
+                r#"<base href="http://[bad"><a href="x">x</a>"#,
+                "http://h.test/d/"
+            ),
+            ["http://h.test/d/x"]
+        );
+        // A <base> without href does not count as the first one.
+        assert_eq!(
+            links(
+                r#"<base target=_blank><base href="/b/"><a href="x">x</a>"#,
+                "http://h.test/d/"
+            ),
+            ["http://h.test/b/x"]
+        );
+    }
+
+    #[test]
+    fn templates_svg_and_scripting_off() {
+        let html = r#"<template><a href="/t">t</a></template>
+            <svg><a href="/svg">s</a></svg>
+            <noscript><a href="/noscript">n</a></noscript>
+            <script>document.write('<a href="/script">')</script>
+            <textarea><a href="/textarea"></textarea><!-- <a href="/comment"> -->"#;
+        assert_eq!(links(html, "http://h.test/"), ["http://h.test/noscript"]);
+    }
+
+    #[test]
+    fn only_http_and_https_are_kept() {
+        let page = Url::parse("http://h.test/").expect("test URL");
+        let html = r#"<a href="mailto:x@y.test">m</a><a href="javascript:void(0)">j</a>
+            <a href="ftp://f.test/">f</a><a href="HTTPS://H.TEST:443/a">h</a><a href="http://[::1">bad</a>"#;
+        let found = links_from_text(html, UTF_8, &page);
+        assert_eq!(
+            found.web.iter().map(Url::as_str).collect::<Vec<_>>(),
+            ["https://h.test/a"]
+        );
+        assert_eq!(
+            found.skipped,
+            [
+                "mailto:x@y.test",
+                "javascript:void(0)",
+                "ftp://f.test/",
+                "http://[::1"
+            ]
+        );
+    }
+
+    #[test]
+    fn whatwg_url_normalisation() {
+        let html = "<a href=' \t//EXAMPLE.test\n '>a</a><a href='\\x\\..\\y z'>b</a><a href='http://b\u{fc}cher.test/\u{e9}?\u{e9}#\u{e9}'>c</a>";
+        assert_eq!(
+            links(html, "http://h.test/d/"),
+            [
+                "http://example.test/",
+                "http://h.test/y%20z",
+                "http://xn--bcher-kva.test/%C3%A9?%C3%A9#%C3%A9"
+            ]
+        );
+    }
+
+    #[test]
+    fn query_uses_the_document_encoding_path_and_fragment_utf8() {
+        let page = Url::parse("http://h.test/").expect("test URL");
+        let html = "<a href='/\u{e9}?q=\u{e9}\u{2603}#\u{e9}'>x</a>";
+        let found = links_from_text(html, WINDOWS_1252, &page);
+        assert_eq!(
+            found.web[0].as_str(),
+            "http://h.test/%C3%A9?q=%E9%26%239731%3B#%C3%A9"
+        );
+        let found = links_from_text("<a href='?\u{3042}'>x</a>", SHIFT_JIS, &page);
+        assert_eq!(found.web[0].as_str(), "http://h.test/?%82%A0");
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow_the_stack() {
+        let depth = 100_000;
+        let html = format!(
+            "{}<a href='/deep'>x</a>{}",
+            "<div>".repeat(depth),
+            "</div>".repeat(depth)
+        );
+        assert_eq!(links(&html, "http://h.test/"), ["http://h.test/deep"]);
+    }
+
+    #[test]
+    fn bytes_are_decoded_before_extraction() {
+        let page = Url::parse("http://h.test/").expect("test URL");
+        let html = b"<meta charset=windows-1252><a href='/?q=\xE9'>x</a>";
+        let found = links_from_bytes(html, None, &page);
+        assert_eq!(found.web[0].as_str(), "http://h.test/?q=%E9");
+        let found = links_from_bytes(html, Some("utf-8"), &page);
+        assert_eq!(found.web[0].as_str(), "http://h.test/?q=%EF%BF%BD");
+    }
+}

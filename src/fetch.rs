@@ -1,0 +1,430 @@
+//! One shared `ureq` agent: explicit timeouts, redirects, a body cap, retries.
+
+use std::fmt;
+use std::io;
+use std::time::{Duration, SystemTime};
+
+use ureq::http::{header, HeaderName, HeaderValue, Response};
+use ureq::{Agent, Body, ResponseExt};
+use url::Url;
+
+use crate::cli::Settings;
+
+/// Longest wait a `Retry-After` header can impose; longer requests are cut to this.
+pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(30);
+/// First backoff step; each retry doubles it, up to [`BACKOFF_CAP`].
+const BACKOFF_BASE: Duration = Duration::from_millis(250);
+const BACKOFF_CAP: Duration = Duration::from_secs(8);
+
+/// What browsers send; some servers answer differently without it.
+const ACCEPT: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5";
+
+/// A fetched HTML page.
+#[derive(Debug)]
+pub struct Page {
+    /// The URL after redirects: the page URL links resolve against.
+    pub final_url: Url,
+    pub body: Vec<u8>,
+    /// The `charset` parameter of `Content-Type`, if any.
+    pub charset: Option<String>,
+}
+
+/// Why a page could not be fetched, in words for the user.
+#[derive(Debug)]
+pub enum FetchError {
+    /// The whole request took longer than `--timeout`.
+    TimedOut(Duration),
+    /// Name resolution plus connection set-up took longer than `--connect-timeout`.
+    ConnectTimedOut(Duration),
+    HostNotFound,
+    /// The connection was refused, reset or otherwise failed.
+    Connection(String),
+    Tls(String),
+    /// The server broke HTTP (bad status line, bad chunking, lying lengths...).
+    Protocol(String),
+    /// A status other than 2xx after redirects.
+    Status {
+        code: u16,
+        reason: String,
+    },
+    TooManyRedirects(u32),
+    /// The body, after decompression, is larger than `--max-bytes`.
+    TooLarge(u64),
+    /// The Content-Type is not HTML (or, missing, the body does not look like HTML).
+    NotHtml(String),
+    Decompress(String),
+    Other(String),
+    /// A transient failure that was still failing after every retry.
+    GaveUp {
+        attempts: u32,
+        last: Box<FetchError>,
+    },
+}
+
+impl fmt::Display for FetchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FetchError::TimedOut(limit) => {
+                write!(f, "timed out after {} (--timeout)", human_duration(*limit))
+            }
+            FetchError::ConnectTimedOut(limit) => {
+                write!(
+                    f,
+                    "could not connect within {} (--connect-timeout)",
+                    human_duration(*limit)
+                )
+            }
+            FetchError::HostNotFound => f.write_str("host not found (DNS lookup failed)"),
+            FetchError::Connection(why) => write!(f, "connection failed: {why}"),
+            FetchError::Tls(why) => write!(f, "TLS error: {why}"),
+            FetchError::Protocol(why) => write!(f, "bad HTTP response: {why}"),
+            FetchError::Status { code, reason } if reason.is_empty() => write!(f, "HTTP {code}"),
+            FetchError::Status { code, reason } => write!(f, "HTTP {code} {reason}"),
+            FetchError::TooManyRedirects(max) => {
+                write!(f, "too many redirects (more than {max}, --max-redirects)")
+            }
+            FetchError::TooLarge(max) => {
+                write!(f, "page larger than {} (--max-bytes)", human_bytes(*max))
+            }
+            FetchError::NotHtml(kind) => write!(f, "not HTML ({kind})"),
+            FetchError::Decompress(why) => write!(f, "could not decompress the body: {why}"),
+            FetchError::Other(why) => f.write_str(why),
+            FetchError::GaveUp { attempts, last } => {
+                write!(f, "{last} (after {attempts} attempts)")
+            }
+        }
+    }
+}
+
+impl std::error::Error for FetchError {}
+
+impl FetchError {
+    /// Whether another attempt may succeed: connection failures, 408, 429 and 5xx.
+    fn is_transient(&self) -> bool {
+        match self {
+            FetchError::ConnectTimedOut(_) | FetchError::Connection(_) => true,
+            FetchError::Status { code, .. } => matches!(code, 408 | 429 | 500..=599),
+            _ => false,
+        }
+    }
+}
+
+/// Fetches pages; shared by every worker thread.
+pub struct Fetcher {
+    agent: Agent,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    retries: u32,
+    max_bytes: u64,
+    max_redirects: u32,
+    timeout: Duration,
+    connect_timeout: Duration,
+}
+
+impl Fetcher {
+    pub fn new(settings: &Settings) -> Self {
+        let config = Agent::config_builder()
+            // ureq sets no timeouts by default; a CLI that must never hang sets them all.
+            .timeout_global(Some(settings.timeout))
+            .timeout_resolve(Some(settings.connect_timeout))
+            .timeout_connect(Some(settings.connect_timeout))
+            .max_redirects(settings.max_redirects)
+            .max_redirects_will_error(true)
+            // Statuses are judged here, with the response in hand (Retry-After).
+            .http_status_as_error(false)
+            .user_agent(settings.user_agent.as_str())
+            .accept(ACCEPT)
+            // Keep-alive per host: one idle connection per worker is enough.
+            .max_idle_connections(settings.jobs.max(8) * 2)
+            .max_idle_connections_per_host(settings.jobs)
+            .build();
+        Fetcher {
+            agent: config.new_agent(),
+            headers: settings.headers.clone(),
+            retries: settings.retries,
+            max_bytes: settings.max_bytes,
+            max_redirects: settings.max_redirects,
+            timeout: settings.timeout,
+            connect_timeout: settings.connect_timeout,
+        }
+    }
+
+    /// Fetches `url`, retrying transient failures with exponential backoff and jitter.
+    pub fn fetch(&self, url: &Url) -> Result<Page, FetchError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (error, retry_after) = match self.attempt(url) {
+                Ok(page) => return Ok(page),
+                Err(failure) => failure,
+            };
+            if !error.is_transient() {
+                return Err(error);
+            }
+            if attempt > self.retries {
+                return Err(if attempt > 1 {
+                    FetchError::GaveUp {
+                        attempts: attempt,
+                        last: Box::new(error),
+                    }
+                } else {
+                    error
+                });
+            }
+            let delay =
+                retry_after.map_or_else(|| backoff(attempt), |wait| wait.min(RETRY_AFTER_CAP));
+            log::info!(
+                "{url}: {error}; retrying in {} (attempt {}/{})",
+                human_duration(delay),
+                attempt + 1,
+                self.retries + 1
+            );
+            std::thread::sleep(delay);
+        }
+    }
+
+    /// One attempt. On failure, also returns the server's `Retry-After`, if any.
+    fn attempt(&self, url: &Url) -> Result<Page, (FetchError, Option<Duration>)> {
+        let mut request = self.agent.get(url.as_str());
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        let mut response = request.call().map_err(|e| (self.describe(e), None))?;
+        let status = response.status();
+        if !status.is_success() {
+            let retry_after = retry_after(&response);
+            let error = if status.is_redirection() {
+                FetchError::Status {
+                    code: status.as_u16(),
+                    reason: format!(
+                        "{} (redirect not followed: {})",
+                        status.canonical_reason().unwrap_or_default(),
+                        if self.max_redirects == 0 {
+                            "--max-redirects 0"
+                        } else {
+                            "no usable Location"
+                        }
+                    ),
+                }
+            } else {
+                FetchError::Status {
+                    code: status.as_u16(),
+                    reason: status.canonical_reason().unwrap_or_default().to_string(),
+                }
+            };
+            return Err((error, retry_after));
+        }
+        let final_url = final_url(&response, url);
+        let body = response.body_mut();
+        let mime = body.mime_type().map(str::to_ascii_lowercase);
+        let charset = body.charset().map(str::to_owned);
+        if let Some(mime) = &mime {
+            if !is_html_mime(mime) {
+                return Err((FetchError::NotHtml(mime.clone()), None));
+            }
+        }
+        let bytes = read_body(body, self.max_bytes).map_err(|e| (self.describe(e), None))?;
+        if mime.is_none() && !sniffs_as_html(&bytes) {
+            return Err((
+                FetchError::NotHtml("no Content-Type, and the body does not look like HTML".into()),
+                None,
+            ));
+        }
+        Ok(Page {
+            final_url,
+            body: bytes,
+            charset,
+        })
+    }
+
+    fn describe(&self, error: ureq::Error) -> FetchError {
+        use ureq::Timeout;
+        match error {
+            ureq::Error::Timeout(Timeout::Connect | Timeout::Resolve) => {
+                FetchError::ConnectTimedOut(self.connect_timeout)
+            }
+            ureq::Error::Timeout(_) => FetchError::TimedOut(self.timeout),
+            ureq::Error::HostNotFound => FetchError::HostNotFound,
+            ureq::Error::ConnectionFailed => FetchError::Connection("could not connect".into()),
+            ureq::Error::Io(e) => describe_io(e),
+            ureq::Error::TooManyRedirects => FetchError::TooManyRedirects(self.max_redirects),
+            ureq::Error::BodyExceedsLimit(limit) => FetchError::TooLarge(limit),
+            ureq::Error::Protocol(e) => FetchError::Protocol(e.to_string()),
+            ureq::Error::Rustls(e) => FetchError::Tls(e.to_string()),
+            ureq::Error::Tls(why) => FetchError::Tls(why.to_string()),
+            ureq::Error::Decompress(_, e) => FetchError::Decompress(e.to_string()),
+            ureq::Error::LargeResponseHeader(size, limit) => FetchError::Protocol(format!(
+                "response headers larger than {limit} bytes ({size})"
+            )),
+            ureq::Error::BadUri(why) => FetchError::Other(format!("bad URL: {why}")),
+            other => FetchError::Other(other.to_string()),
+        }
+    }
+}
+
+fn describe_io(error: io::Error) -> FetchError {
+    use io::ErrorKind::*;
+    match error.kind() {
+        ConnectionRefused => FetchError::Connection("connection refused".into()),
+        ConnectionReset => FetchError::Connection("connection reset by the server".into()),
+        ConnectionAborted => FetchError::Connection("connection aborted".into()),
+        UnexpectedEof => {
+            FetchError::Protocol("connection closed before the response was complete".into())
+        }
+        TimedOut | WouldBlock => FetchError::Connection("network timeout".into()),
+        _ => {
+            // ureq wraps its own errors (timeouts, decompression, the body cap) in io::Error
+            // when they surface through a body reader.
+            match error.downcast::<ureq::Error>() {
+                Ok(inner) => match inner {
+                    ureq::Error::Io(e) => FetchError::Other(e.to_string()),
+                    other => FetchError::Other(other.to_string()),
+                },
+                Err(error) => FetchError::Other(error.to_string()),
+            }
+        }
+    }
+}
+
+/// Reads the body, decompressed, up to `max_bytes`.
+fn read_body(body: &mut Body, max_bytes: u64) -> Result<Vec<u8>, ureq::Error> {
+    let mut reader = body.with_config().limit(max_bytes).reader();
+    let mut bytes = Vec::new();
+    match io::Read::read_to_end(&mut reader, &mut bytes) {
+        Ok(_) => Ok(bytes),
+        // The reader reports ureq's own errors wrapped in io::Error; unwrap them so that
+        // timeouts and the byte cap are named as such.
+        Err(e) => Err(match e.downcast::<ureq::Error>() {
+            Ok(inner) => inner,
+            Err(e) => ureq::Error::Io(e),
+        }),
+    }
+}
+
+fn final_url(response: &Response<Body>, asked: &Url) -> Url {
+    Url::parse(&response.get_uri().to_string()).unwrap_or_else(|_| asked.clone())
+}
+
+/// `Retry-After` as seconds or as an HTTP date.
+fn retry_after(response: &Response<Body>) -> Option<Duration> {
+    let value = response
+        .headers()
+        .get(header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// Exponential backoff with jitter: 250 ms, 500 ms, 1 s... capped, each scaled by a
+/// random factor in [0.5, 1) so that workers retrying together spread out.
+fn backoff(attempt: u32) -> Duration {
+    let exponential = BACKOFF_BASE.saturating_mul(1 << attempt.saturating_sub(1).min(16));
+    exponential
+        .min(BACKOFF_CAP)
+        .mul_f64(0.5 + fastrand::f64() / 2.0)
+}
+
+fn is_html_mime(mime: &str) -> bool {
+    matches!(mime, "text/html" | "application/xhtml+xml")
+}
+
+/// The HTML signatures of the WHATWG MIME Sniffing standard, for responses without a
+/// Content-Type.
+fn sniffs_as_html(body: &[u8]) -> bool {
+    const TAGS: &[&[u8]] = &[
+        b"<!DOCTYPE HTML",
+        b"<HTML",
+        b"<HEAD",
+        b"<SCRIPT",
+        b"<IFRAME",
+        b"<H1",
+        b"<DIV",
+        b"<FONT",
+        b"<TABLE",
+        b"<A",
+        b"<STYLE",
+        b"<TITLE",
+        b"<B",
+        b"<BODY",
+        b"<BR",
+        b"<P",
+        b"<!--",
+    ];
+    let start = body
+        .iter()
+        .position(|b| !matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r' | b' '))
+        .unwrap_or(body.len());
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&body[start..]);
+    TAGS.iter().any(|tag| {
+        body.len() > tag.len()
+            && body[..tag.len()].eq_ignore_ascii_case(tag)
+            && matches!(body[tag.len()], b' ' | b'>')
+    })
+}
+
+pub fn human_duration(duration: Duration) -> String {
+    let seconds = duration.as_secs_f64();
+    if seconds < 1.0 {
+        format!("{} ms", duration.as_millis())
+    } else if duration.subsec_millis() == 0 {
+        format!("{} s", duration.as_secs())
+    } else {
+        format!("{seconds:.1} s")
+    }
+}
+
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (size, unit) in UNITS {
+        if bytes >= size && bytes % size == 0 {
+            return format!("{} {unit}", bytes / size);
+        }
+    }
+    format!("{bytes} bytes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffing() {
+        assert!(sniffs_as_html(b"  <!doctype html><p>"));
+        assert!(sniffs_as_html(b"<html>"));
+        assert!(sniffs_as_html(b"\xEF\xBB\xBF<p>x"));
+        assert!(!sniffs_as_html(b"%PDF-1.4"));
+        assert!(!sniffs_as_html(b"<html"));
+        assert!(!sniffs_as_html(b""));
+        assert!(!sniffs_as_html(b"<?xml version='1.0'?>"));
+    }
+
+    #[test]
+    fn backoff_grows_and_stays_capped() {
+        for attempt in 1..40 {
+            let delay = backoff(attempt);
+            let full = BACKOFF_BASE
+                .saturating_mul(1 << (attempt - 1).min(16))
+                .min(BACKOFF_CAP);
+            assert!(
+                delay >= full / 2 && delay < full,
+                "attempt {attempt}: {delay:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn words() {
+        assert_eq!(human_duration(Duration::from_secs(30)), "30 s");
+        assert_eq!(human_duration(Duration::from_millis(1500)), "1.5 s");
+        assert_eq!(human_duration(Duration::from_millis(200)), "200 ms");
+        assert_eq!(human_bytes(16 << 20), "16 MiB");
+        assert_eq!(human_bytes(1000), "1000 bytes");
+    }
+}

@@ -1,0 +1,233 @@
+//! link-extractor: fetch web pages in parallel and print the hyperlinks they contain,
+//! resolved exactly as a browser resolves them.
+//!
+//! The stages, one module each, in the order data passes through them:
+//! [`cli`] (arguments to settings), [`input`] (URLs from arguments and files),
+//! [`fetch`] (HTTP), [`decode`] (bytes to text), [`extract`] (text to links),
+//! [`output`] (ordered results to stdout). [`run`] wires them together: a rayon pool of
+//! blocking fetches, a channel back to the main thread, a reorder window.
+
+pub mod cli;
+pub mod decode;
+pub mod extract;
+pub mod fetch;
+pub mod input;
+pub mod output;
+mod progress;
+
+use std::collections::VecDeque;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use crossbeam_channel::{bounded, never, select, unbounded};
+use url::Url;
+
+use crate::cli::{Exit, Settings};
+use crate::fetch::Fetcher;
+use crate::input::{InputItem, Inputs};
+use crate::output::Sink;
+use crate::progress::Progress;
+
+/// Exit statuses, as PRODUCT.md documents them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Every page was fetched and parsed.
+    Success = 0,
+    /// At least one page failed; the others' output is complete.
+    SomeFailed = 1,
+    /// Usage error; nothing was fetched.
+    Usage = 2,
+}
+
+impl From<Status> for ExitCode {
+    fn from(status: Status) -> ExitCode {
+        ExitCode::from(status as u8)
+    }
+}
+
+/// The whole program: parse the command line, set up logging, extract.
+pub fn main_with_args(args: &[String]) -> ExitCode {
+    let job_completion_index = std::env::var("JOB_COMPLETION_INDEX").ok();
+    let settings = match cli::parse(args, job_completion_index.as_deref()) {
+        Ok(settings) => settings,
+        Err(Exit::Info(text)) => {
+            // --help / --version; a closed stdout is not worth an error here.
+            let _ = io::stdout().write_all(text.as_bytes());
+            return Status::Success.into();
+        }
+        Err(Exit::Usage(error)) => {
+            eprintln!("error: {error}");
+            return Status::Usage.into();
+        }
+    };
+    progress::init_logging(settings.verbosity);
+    let stdout = io::stdout().lock();
+    let sink = Sink::new(settings.output, BufWriter::with_capacity(64 * 1024, stdout));
+    match run(settings, sink) {
+        Ok(summary) if summary.failed == 0 => Status::Success.into(),
+        Ok(_) => Status::SomeFailed.into(),
+        Err(error) => {
+            log::error!("writing output: {error}");
+            Status::SomeFailed.into()
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    pub pages: usize,
+    pub failed: usize,
+}
+
+/// One input in the reorder window.
+struct Slot {
+    source: String,
+    outcome: Option<Result<Vec<Url>, String>>,
+}
+
+/// Fetches and extracts every input, writing results to `sink` in input order.
+///
+/// A closed output pipe ends the run quietly and successfully, as for `| head -1`.
+/// Other write errors are returned.
+pub fn run<W: Write>(settings: Settings, mut sink: Sink<W>) -> io::Result<Summary> {
+    let jobs = settings.jobs;
+    // How many inputs may be in flight or waiting for an earlier one: enough to keep
+    // every worker busy behind one slow page, few enough that memory stays flat.
+    let window = (jobs * 4).max(64);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .thread_name(|i| format!("fetch-{i}"))
+        .build()
+        .map_err(|e| io::Error::other(format!("cannot start worker threads: {e}")))?;
+    let fetcher = Arc::new(Fetcher::new(&settings));
+
+    // Inputs are read on their own thread so that a slow stdin never holds back the
+    // output of pages already fetched.
+    let (item_tx, item_rx) = bounded::<InputItem>(window);
+    let inputs = Inputs::new(settings.sources, settings.shard);
+    std::thread::Builder::new()
+        .name("inputs".into())
+        .spawn(move || {
+            for item in inputs {
+                if item_tx.send(item).is_err() {
+                    break;
+                }
+            }
+        })?;
+
+    let (result_tx, result_rx) = unbounded::<(usize, Result<Vec<Url>, String>)>();
+    let no_more_items = never::<InputItem>();
+    let mut slots: VecDeque<Slot> = VecDeque::with_capacity(window);
+    let mut first_in_window = 0usize;
+    let mut inputs_open = true;
+    let mut summary = Summary::default();
+    let mut progress = Progress::new(io::stderr().is_terminal());
+    let mut unflushed = false;
+
+    let outcome = loop {
+        let can_take = inputs_open && slots.len() < window;
+        if !can_take && slots.is_empty() {
+            break Ok(());
+        }
+        if unflushed {
+            if let Err(e) = sink.flush() {
+                break Err(e);
+            }
+            unflushed = false;
+        }
+        select! {
+            recv(if can_take { &item_rx } else { &no_more_items }) -> item => match item {
+                Ok(item) => {
+                    let index = first_in_window + slots.len();
+                    let outcome = match item.target {
+                        Ok(url) => {
+                            let fetcher = Arc::clone(&fetcher);
+                            let result_tx = result_tx.clone();
+                            pool.spawn(move || {
+                                let result = catch_unwind(AssertUnwindSafe(|| process_page(&fetcher, &url)))
+                                    .unwrap_or_else(|_| Err("internal error while processing this page (a bug: please report it)".into()));
+                                // The receiver is gone only when the run already ended.
+                                let _ = result_tx.send((index, result));
+                            });
+                            None
+                        }
+                        Err(problem) => {
+                            summary.failed += 1;
+                            progress.clear();
+                            log::error!("{}: {problem}", item.source);
+                            Some(Err(problem))
+                        }
+                    };
+                    slots.push_back(Slot { source: item.source, outcome });
+                    summary.pages += 1;
+                    progress.update(summary.pages, first_in_window, summary.failed);
+                }
+                Err(_) => inputs_open = false,
+            },
+            recv(result_rx) -> message => {
+                let Ok((index, result)) = message else { break Ok(()) };
+                if let Err(error) = &result {
+                    summary.failed += 1;
+                    progress.clear();
+                    log::error!("{}: {error}", slots[index - first_in_window].source);
+                }
+                slots[index - first_in_window].outcome = Some(result);
+            },
+        }
+
+        // Emit every finished page at the front of the window, in input order.
+        while let Some(slot) = slots.front_mut() {
+            let Some(result) = slot.outcome.take() else {
+                break;
+            };
+            let written = match &result {
+                Ok(links) => sink.page(&slot.source, links),
+                Err(error) => sink.failure(&slot.source, error),
+            };
+            if let Err(e) = written {
+                return quiet_on_broken_pipe(e, summary);
+            }
+            unflushed = true;
+            slots.pop_front();
+            first_in_window += 1;
+        }
+        progress.update(summary.pages, first_in_window, summary.failed);
+    };
+    progress.clear();
+    match outcome.and_then(|()| sink.finish().map(drop)) {
+        Ok(()) => Ok(summary),
+        Err(e) => quiet_on_broken_pipe(e, summary),
+    }
+}
+
+fn quiet_on_broken_pipe(error: io::Error, summary: Summary) -> io::Result<Summary> {
+    if error.kind() == io::ErrorKind::BrokenPipe {
+        log::debug!("output closed; stopping");
+        Ok(summary)
+    } else {
+        Err(error)
+    }
+}
+
+/// Fetch, decode, extract: the work of one page, on a worker thread.
+fn process_page(fetcher: &Fetcher, url: &Url) -> Result<Vec<Url>, String> {
+    let page = fetcher.fetch(url).map_err(|e| e.to_string())?;
+    if page.final_url != *url {
+        log::info!("{url}: redirected to {}", page.final_url);
+    }
+    let links = extract::links_from_bytes(&page.body, page.charset.as_deref(), &page.final_url);
+    if log::log_enabled!(log::Level::Info) {
+        for skipped in &links.skipped {
+            log::info!("{url}: skipped {skipped} (not an http(s) link)");
+        }
+    }
+    log::debug!(
+        "{url}: {} bytes, {} links",
+        page.body.len(),
+        links.web.len()
+    );
+    Ok(links.web)
+}

@@ -1,0 +1,114 @@
+//! Messages on stderr: the log, and a one-line progress display when stderr is a
+//! terminal. Log lines first erase the progress line so the two never mix.
+
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use log::LevelFilter;
+
+/// Whether a progress line is on screen now (it must be erased before a log line).
+static LINE_SHOWN: AtomicBool = AtomicBool::new(false);
+
+const ERASE_LINE: &[u8] = b"\r\x1b[2K";
+const REDRAW_EVERY: Duration = Duration::from_millis(100);
+
+/// Sets up `env_logger` on stderr: `-q`/`-v` pick the level, `RUST_LOG` overrides.
+pub fn init_logging(verbosity: i8) {
+    let level = match verbosity {
+        i8::MIN..=-2 => LevelFilter::Off,
+        -1 => LevelFilter::Error,
+        0 => LevelFilter::Warn,
+        1 => LevelFilter::Info,
+        2 => LevelFilter::Debug,
+        _ => LevelFilter::Trace,
+    };
+    let mut builder = env_logger::Builder::new();
+    // Dependencies (ureq, rustls) are chatty: they get our level only from -vvv on.
+    builder
+        .filter_level(if verbosity >= 3 {
+            level
+        } else {
+            level.min(LevelFilter::Warn)
+        })
+        .filter_module("link_extractor", level)
+        .format(|out, record| {
+            let level = match record.level() {
+                log::Level::Error => "error",
+                log::Level::Warn => "warning",
+                log::Level::Info => "info",
+                log::Level::Debug => "debug",
+                log::Level::Trace => "trace",
+            };
+            writeln!(out, "{level}: {}", record.args())
+        })
+        .target(env_logger::Target::Pipe(Box::new(StderrBelowProgress)));
+    if let Ok(filters) = std::env::var("RUST_LOG") {
+        builder.parse_filters(&filters);
+    }
+    // Only fails if a logger is already set (tests calling twice): harmless.
+    let _ = builder.try_init();
+}
+
+/// stderr, erasing the progress line before each write.
+struct StderrBelowProgress;
+
+impl Write for StderrBelowProgress {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut stderr = io::stderr().lock();
+        if LINE_SHOWN.swap(false, Ordering::Relaxed) {
+            stderr.write_all(ERASE_LINE)?;
+        }
+        stderr.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        io::stderr().flush()
+    }
+}
+
+/// The progress line: shown only on a terminal and once more than one page is asked
+/// for; redrawn at most ten times a second.
+pub struct Progress {
+    enabled: bool,
+    last_drawn: Option<Instant>,
+}
+
+impl Progress {
+    pub fn new(stderr_is_terminal: bool) -> Self {
+        Progress {
+            enabled: stderr_is_terminal,
+            last_drawn: None,
+        }
+    }
+
+    pub fn update(&mut self, asked: usize, done: usize, failed: usize) {
+        if !self.enabled || asked < 2 {
+            return;
+        }
+        let now = Instant::now();
+        if self
+            .last_drawn
+            .is_some_and(|at| now.duration_since(at) < REDRAW_EVERY)
+            && done < asked
+        {
+            return;
+        }
+        self.last_drawn = Some(now);
+        let mut stderr = io::stderr().lock();
+        let line = format!("{done}/{asked} pages done, {failed} failed");
+        let _ = stderr.write_all(ERASE_LINE);
+        let _ = stderr.write_all(line.as_bytes());
+        let _ = stderr.flush();
+        LINE_SHOWN.store(true, Ordering::Relaxed);
+    }
+
+    pub fn clear(&mut self) {
+        if LINE_SHOWN.swap(false, Ordering::Relaxed) {
+            let mut stderr = io::stderr().lock();
+            let _ = stderr.write_all(ERASE_LINE);
+            let _ = stderr.flush();
+        }
+    }
+}
