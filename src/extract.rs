@@ -3,9 +3,11 @@
 //! A pure function of the document and its URL: nothing here touches the network.
 
 use std::borrow::Cow;
+use std::fmt;
+use std::time::{Duration, Instant};
 
 use encoding_rs::{EncoderResult, Encoding, UTF_8};
-use html5ever::tendril::TendrilSink;
+use html5ever::tendril::{StrTendril, TendrilSink};
 use html5ever::tree_builder::TreeBuilderOpts;
 use html5ever::{local_name, ns, parse_document, ParseOpts};
 use markup5ever_rcdom::{Handle, NodeData, RcDom};
@@ -22,26 +24,63 @@ pub struct Links {
     pub skipped: Vec<String>,
 }
 
+/// Why a document's links could not be extracted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExtractError {
+    /// Parsing did not finish within the time budget. html5ever's tree builder is
+    /// quadratic on some hostile markup (100k nested `<div>`s take seconds); a budget
+    /// turns such a page into a named failure instead of a stuck worker.
+    TooSlow(Duration),
+}
+
+impl fmt::Display for ExtractError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExtractError::TooSlow(budget) => write!(
+                f,
+                "HTML too complex: not parsed within {} (--timeout)",
+                crate::fetch::human_duration(*budget)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ExtractError {}
+
+/// How much text the parser takes between two looks at the clock.
+const PARSE_CHUNK_BYTES: usize = 32 * 1024;
+
 /// Decodes `bytes` (see [`decode::sniff_encoding`]) and extracts their links, resolved
-/// against `page_url`, the final URL of the page after redirects.
+/// against `page_url`, the final URL of the page after redirects. Parsing gives up
+/// after `budget`, if one is given.
 ///
 /// This is the one path from a page's bytes to its links, for fetched pages and for
 /// local files alike.
-pub fn links_from_bytes(bytes: &[u8], transport_charset: Option<&str>, page_url: &Url) -> Links {
+pub fn links_from_bytes(
+    bytes: &[u8],
+    transport_charset: Option<&str>,
+    page_url: &Url,
+    budget: Option<Duration>,
+) -> Result<Links, ExtractError> {
     let encoding = decode::sniff_encoding(bytes, transport_charset);
     let text = decode::decode(bytes, encoding);
-    links_from_text(&text, encoding, page_url)
+    links_from_text(&text, encoding, page_url, budget)
 }
 
 /// Extracts the links of an HTML document already decoded from `encoding`.
 ///
 /// `encoding` still matters: browsers percent-encode the query of `http(s)` links in the
 /// document's encoding.
-pub fn links_from_text(html: &str, encoding: &'static Encoding, page_url: &Url) -> Links {
-    let hrefs = collect_hrefs(html);
-    resolve(&hrefs, encoding, page_url, |url| {
+pub fn links_from_text(
+    html: &str,
+    encoding: &'static Encoding,
+    page_url: &Url,
+    budget: Option<Duration>,
+) -> Result<Links, ExtractError> {
+    let hrefs = collect_hrefs(html, budget)?;
+    Ok(resolve(&hrefs, encoding, page_url, |url| {
         matches!(url.scheme(), "http" | "https")
-    })
+    }))
 }
 
 /// What the document tree holds: the first `<base href>` and every `a`/`area` `href`.
@@ -50,7 +89,7 @@ struct Hrefs {
     links: Vec<String>,
 }
 
-fn collect_hrefs(html: &str) -> Hrefs {
+fn collect_hrefs(html: &str, budget: Option<Duration>) -> Result<Hrefs, ExtractError> {
     let opts = ParseOpts {
         tree_builder: TreeBuilderOpts {
             // Scripting off: <noscript> content is parsed as markup, as in a browser
@@ -60,7 +99,24 @@ fn collect_hrefs(html: &str) -> Hrefs {
         },
         ..ParseOpts::default()
     };
-    let dom = parse_document(RcDom::default(), opts).one(html);
+    let started = Instant::now();
+    let mut parser = parse_document(RcDom::default(), opts);
+    let mut rest = html;
+    while !rest.is_empty() {
+        let mut end = rest.len().min(PARSE_CHUNK_BYTES);
+        while !rest.is_char_boundary(end) {
+            end += 1;
+        }
+        let (chunk, after) = rest.split_at(end);
+        parser.process(StrTendril::from_slice(chunk));
+        rest = after;
+        if let Some(budget) = budget {
+            if !rest.is_empty() && started.elapsed() > budget {
+                return Err(ExtractError::TooSlow(budget));
+            }
+        }
+    }
+    let dom = parser.finish();
 
     let mut hrefs = Hrefs {
         base: None,
@@ -93,7 +149,7 @@ fn collect_hrefs(html: &str) -> Hrefs {
         let children = node.children.borrow();
         stack.extend(children.iter().rev().cloned());
     }
-    hrefs
+    Ok(hrefs)
 }
 
 fn resolve(
@@ -175,7 +231,8 @@ mod tests {
 
     fn links(html: &str, page: &str) -> Vec<String> {
         let page = Url::parse(page).expect("test URL");
-        links_from_text(html, UTF_8, &page)
+        links_from_text(html, UTF_8, &page, None)
+            .expect("no budget")
             .web
             .into_iter()
             .map(String::from)
@@ -255,7 +312,7 @@ mod tests {
         let page = Url::parse("http://h.test/").expect("test URL");
         let html = r#"<a href="mailto:x@y.test">m</a><a href="javascript:void(0)">j</a>
             <a href="ftp://f.test/">f</a><a href="HTTPS://H.TEST:443/a">h</a><a href="http://[::1">bad</a>"#;
-        let found = links_from_text(html, UTF_8, &page);
+        let found = links_from_text(html, UTF_8, &page, None).expect("no budget");
         assert_eq!(
             found.web.iter().map(Url::as_str).collect::<Vec<_>>(),
             ["https://h.test/a"]
@@ -288,12 +345,13 @@ mod tests {
     fn query_uses_the_document_encoding_path_and_fragment_utf8() {
         let page = Url::parse("http://h.test/").expect("test URL");
         let html = "<a href='/\u{e9}?q=\u{e9}\u{2603}#\u{e9}'>x</a>";
-        let found = links_from_text(html, WINDOWS_1252, &page);
+        let found = links_from_text(html, WINDOWS_1252, &page, None).expect("no budget");
         assert_eq!(
             found.web[0].as_str(),
             "http://h.test/%C3%A9?q=%E9%26%239731%3B#%C3%A9"
         );
-        let found = links_from_text("<a href='?\u{3042}'>x</a>", SHIFT_JIS, &page);
+        let found = links_from_text("<a href='?\u{3042}'>x</a>", SHIFT_JIS, &page, None)
+            .expect("no budget");
         assert_eq!(found.web[0].as_str(), "http://h.test/?%82%A0");
     }
 
@@ -312,9 +370,9 @@ mod tests {
     fn bytes_are_decoded_before_extraction() {
         let page = Url::parse("http://h.test/").expect("test URL");
         let html = b"<meta charset=windows-1252><a href='/?q=\xE9'>x</a>";
-        let found = links_from_bytes(html, None, &page);
+        let found = links_from_bytes(html, None, &page, None).expect("no budget");
         assert_eq!(found.web[0].as_str(), "http://h.test/?q=%E9");
-        let found = links_from_bytes(html, Some("utf-8"), &page);
+        let found = links_from_bytes(html, Some("utf-8"), &page, None).expect("no budget");
         assert_eq!(found.web[0].as_str(), "http://h.test/?q=%EF%BF%BD");
     }
 }

@@ -148,6 +148,11 @@ impl Fetcher {
         }
     }
 
+    /// The `--timeout` budget, which also bounds parsing.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// Fetches `url`, retrying transient failures with exponential backoff and jitter.
     pub fn fetch(&self, url: &Url) -> Result<Page, FetchError> {
         let mut attempt = 0;

@@ -218,7 +218,13 @@ fn process_page(fetcher: &Fetcher, url: &Url) -> Result<Vec<Url>, String> {
     if page.final_url != *url {
         log::info!("{url}: redirected to {}", page.final_url);
     }
-    let links = extract::links_from_bytes(&page.body, page.charset.as_deref(), &page.final_url);
+    let links = extract::links_from_bytes(
+        &page.body,
+        page.charset.as_deref(),
+        &page.final_url,
+        Some(fetcher.timeout()),
+    )
+    .map_err(|e| e.to_string())?;
     if log::log_enabled!(log::Level::Info) {
         for skipped in &links.skipped {
             log::info!("{url}: skipped {skipped} (not an http(s) link)");
