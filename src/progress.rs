@@ -43,7 +43,10 @@ pub fn init_logging(verbosity: i8) {
             writeln!(out, "{level}: {}", record.args())
         })
         .target(env_logger::Target::Pipe(Box::new(StderrBelowProgress)));
-    if let Ok(filters) = std::env::var("RUST_LOG") {
+    if let Some(filters) = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|f| !f.trim().is_empty())
+    {
         builder.parse_filters(&filters);
     }
     // Only fails if a logger is already set (tests calling twice): harmless.
