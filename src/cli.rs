@@ -14,7 +14,15 @@ use crate::input::{self, InputSource, Shard};
 /// Fetch web pages in parallel and print the hyperlinks they contain, resolved as a
 /// browser resolves them.
 #[derive(FromArgs, Debug)]
-#[argh(help_triggers("-h", "--help"))]
+#[argh(
+    help_triggers("-h", "--help"),
+    example = "link-extractor https://example.com/",
+    example = "link-extractor -u https://a.example/ -u https://b.example/ -o json",
+    example = "cat urls.txt | link-extractor -i - -o jsonl -j 64",
+    note = "Only http(s) links are printed, resolved against the page's <base href> or its\n  final URL after redirects. Logs go to stderr; RUST_LOG overrides -v/-q. Proxies\n  come from HTTP_PROXY, HTTPS_PROXY and NO_PROXY.",
+    error_code(1, "at least one page failed (each failure is named on stderr)"),
+    error_code(2, "usage error: nothing was fetched")
+)]
 struct Args {
     /// page URLs to fetch (absolute http:// or https:// URLs)
     #[argh(positional)]
