@@ -1,16 +1,29 @@
-//! Bytes to text, choosing the encoding the way a browser does.
+//! Bytes to text, choosing the encoding the way a browser (Chromium) does.
 //!
-//! Order of precedence (WHATWG HTML "determining the character encoding"):
-//! a byte-order mark, then the `charset` of the `Content-Type` header, then a
-//! `<meta charset>` / `<meta http-equiv>` found by the prescan of the first 1024
-//! bytes, else windows-1252. Invalid bytes become U+FFFD; decoding never fails.
+//! Order of precedence: a byte-order mark, then the `charset` of the `Content-Type`
+//! header, then an XML declaration's `encoding`, then a `<meta charset>` /
+//! `<meta http-equiv>` found by the prescan, else windows-1252. Invalid bytes become
+//! U+FFFD; decoding never fails.
+//!
+//! The prescan follows Chromium rather than the letter of the HTML standard: it
+//! tokenizes (so a `<meta>` inside `<script>`, `<title>` or `<style>` does not count)
+//! and looks past the first 1024 bytes for as long as only head elements were seen.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252, X_USER_DEFINED};
+use html5ever::tendril::StrTendril;
+use html5ever::tokenizer::states::RawKind;
+use html5ever::tokenizer::{
+    BufferQueue, StartTag, TagToken, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+};
+use html5ever::{local_name, LocalName};
 
-/// How many bytes the `<meta>` prescan looks at, as in browsers.
+/// How many bytes the prescan always looks at, as in browsers.
 const PRESCAN_BYTES: usize = 1024;
+/// Past [`PRESCAN_BYTES`], the prescan advances this much at a time while in the head.
+const PRESCAN_STEP: usize = 256;
 
 /// Picks the encoding of an HTML document.
 ///
@@ -25,7 +38,10 @@ pub fn sniff_encoding(bytes: &[u8], transport_charset: Option<&str>) -> &'static
     {
         return encoding;
     }
-    prescan(&bytes[..bytes.len().min(PRESCAN_BYTES)]).unwrap_or(WINDOWS_1252)
+    xml_declaration_encoding(bytes)
+        .or_else(|| prescan(bytes))
+        .map(for_html)
+        .unwrap_or(WINDOWS_1252)
 }
 
 /// Decodes `bytes` as `encoding`, dropping a BOM that matches it. Malformed sequences
@@ -34,154 +50,222 @@ pub fn decode<'a>(bytes: &'a [u8], encoding: &'static Encoding) -> Cow<'a, str> 
     encoding.decode_with_bom_removal(bytes).0
 }
 
-/// The WHATWG "prescan a byte stream to determine its encoding" algorithm.
-fn prescan(bytes: &[u8]) -> Option<&'static Encoding> {
-    let mut pos = 0;
-    while pos < bytes.len() {
-        let rest = &bytes[pos..];
-        if rest.starts_with(b"<!--") {
-            // Skip to the end of the comment: the first "-->" whose dashes may overlap
-            // the opening ones ("<!-->" is a complete comment).
-            pos = find(bytes, pos + 2, b"-->")? + 3;
-        } else if starts_with_ignore_case(rest, b"<meta")
-            && rest.get(5).is_some_and(|&b| is_space_or_slash(b))
-        {
-            pos += 5;
-            match meta_encoding(bytes, &mut pos)? {
-                Some(encoding) => return Some(encoding),
-                None => continue,
+/// The `charset` parameter of a `Content-Type` value, parsed as the WHATWG MIME Sniffing
+/// standard says (and Chromium does): parameter names are case-insensitive, values may
+/// be quoted (with backslash escapes), and the first `charset` wins.
+pub fn charset_parameter(content_type: &str) -> Option<String> {
+    let (_, params) = content_type.split_once(';')?;
+    let mut rest = params;
+    loop {
+        rest = rest.trim_start_matches([' ', '\t', '\r', '\n']);
+        let name_end = rest.find([';', '=']).unwrap_or(rest.len());
+        let name = &rest[..name_end];
+        rest = &rest[name_end..];
+        let value = match rest.strip_prefix('=') {
+            None => None,
+            Some(after) if after.starts_with('"') => {
+                let mut value = String::new();
+                let mut chars = after[1..].char_indices();
+                let mut end = after.len();
+                while let Some((i, c)) = chars.next() {
+                    match c {
+                        '"' => {
+                            end = i + 2;
+                            break;
+                        }
+                        '\\' => match chars.next() {
+                            Some((_, escaped)) => value.push(escaped),
+                            None => value.push('\\'),
+                        },
+                        c => value.push(c),
+                    }
+                }
+                rest = &after[end..];
+                rest = rest.find(';').map_or("", |i| &rest[i..]);
+                Some(value)
             }
-        } else if rest.len() >= 2
-            && rest[0] == b'<'
-            && (rest[1].is_ascii_alphabetic()
-                || (rest[1] == b'/' && rest.get(2).is_some_and(u8::is_ascii_alphabetic)))
-        {
-            // A start or end tag: skip its name, then its attributes.
-            pos += 1;
-            while pos < bytes.len() && !is_whitespace(bytes[pos]) && bytes[pos] != b'>' {
-                pos += 1;
+            Some(after) => {
+                let end = after.find(';').unwrap_or(after.len());
+                rest = &after[end..];
+                Some(
+                    after[..end]
+                        .trim_end_matches([' ', '\t', '\r', '\n'])
+                        .to_owned(),
+                )
             }
-            while get_attribute(bytes, &mut pos)?.is_some() {}
-            pos += 1;
-        } else if rest.starts_with(b"<!") || rest.starts_with(b"</") || rest.starts_with(b"<?") {
-            pos = find(bytes, pos + 2, b">")? + 1;
-        } else {
-            pos += 1;
+        };
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            if name.eq_ignore_ascii_case("charset") {
+                return Some(value);
+            }
         }
+        rest = rest.strip_prefix(';')?;
     }
-    None
 }
 
-/// Reads the attributes of a `<meta` tag starting at `pos` and says which encoding it
-/// declares. The outer `None` means the input ended inside the tag.
-fn meta_encoding(bytes: &[u8], pos: &mut usize) -> Option<Option<&'static Encoding>> {
-    let mut seen: Vec<Vec<u8>> = Vec::new();
-    let mut got_pragma = false;
-    let mut need_pragma: Option<bool> = None;
-    let mut charset: Option<&'static Encoding> = None;
-    while let Some((name, value)) = get_attribute(bytes, pos)? {
-        if seen.contains(&name) {
-            continue;
+/// HTML never decodes as UTF-16 from a declaration, nor as x-user-defined.
+fn for_html(encoding: &'static Encoding) -> &'static Encoding {
+    if encoding == UTF_16BE || encoding == UTF_16LE {
+        UTF_8
+    } else if encoding == X_USER_DEFINED {
+        WINDOWS_1252
+    } else {
+        encoding
+    }
+}
+
+/// `<?xml version="1.0" encoding="LABEL"?>` at the very start, as Chromium honours it.
+fn xml_declaration_encoding(bytes: &[u8]) -> Option<&'static Encoding> {
+    let head = &bytes[..bytes.len().min(PRESCAN_BYTES)];
+    if !head.starts_with(b"<?xml") {
+        return None;
+    }
+    let declaration = &head[..find(head, 0, b"?>")?];
+    let mut pos = find(declaration, 0, b"encoding")? + b"encoding".len();
+    let skip_space = |pos: &mut usize| {
+        while declaration.get(*pos).is_some_and(|&b| is_whitespace(b)) {
+            *pos += 1;
         }
-        match name.as_slice() {
-            b"http-equiv" => got_pragma |= value == b"content-type",
-            b"content" if charset.is_none() => {
-                if let Some(found) = charset_from_content(&value) {
-                    charset = Some(found);
-                    need_pragma = Some(true);
-                }
+    };
+    skip_space(&mut pos);
+    if declaration.get(pos) != Some(&b'=') {
+        return None;
+    }
+    pos += 1;
+    skip_space(&mut pos);
+    let quote = *declaration.get(pos).filter(|&&b| b == b'"' || b == b'\'')?;
+    let label = &declaration[pos + 1..];
+    let label = &label[..label.iter().position(|&b| b == quote)?];
+    Encoding::for_label(label)
+}
+
+/// Looks for a `<meta>` encoding declaration: tokenizes the first 1024 bytes, and
+/// goes on past them while only elements allowed in `<head>` have been seen.
+fn prescan(bytes: &[u8]) -> Option<&'static Encoding> {
+    let tokenizer = Tokenizer::new(MetaScan::default(), TokenizerOpts::default());
+    let queue = BufferQueue::default();
+    let feed = |chunk: &[u8]| {
+        // Tag structure is ASCII; read the bytes as Latin-1 so that every byte is one
+        // character whatever the real encoding.
+        queue.push_back(StrTendril::from(
+            chunk.iter().map(|&b| char::from(b)).collect::<String>(),
+        ));
+        let _ = tokenizer.feed(&queue);
+    };
+    let (first, rest) = bytes.split_at(bytes.len().min(PRESCAN_BYTES));
+    feed(first);
+    for chunk in rest.chunks(PRESCAN_STEP) {
+        if tokenizer.sink.found.get().is_some() || !tokenizer.sink.in_head.get() {
+            break;
+        }
+        tokenizer.sink.past_first_bytes.set(true);
+        feed(chunk);
+    }
+    tokenizer.sink.found.get()
+}
+
+/// The token sink of the prescan.
+struct MetaScan {
+    found: Cell<Option<&'static Encoding>>,
+    /// No element outside the head allow-list seen yet.
+    in_head: Cell<bool>,
+    /// The first 1024 bytes are behind us: a declaration now counts only in the head.
+    past_first_bytes: Cell<bool>,
+}
+
+impl Default for MetaScan {
+    fn default() -> Self {
+        MetaScan {
+            found: Cell::new(None),
+            in_head: Cell::new(true),
+            past_first_bytes: Cell::new(false),
+        }
+    }
+}
+
+impl TokenSink for MetaScan {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        let TagToken(tag) = token else {
+            return TokenSinkResult::Continue;
+        };
+        if self.found.get().is_some() {
+            return TokenSinkResult::Continue;
+        }
+        let start = tag.kind == StartTag;
+        if start
+            && tag.name == local_name!("meta")
+            && (self.in_head.get() || !self.past_first_bytes.get())
+        {
+            self.found.set(meta_declaration(&tag.attrs));
+        }
+        let head_element = matches!(
+            tag.name,
+            local_name!("script")
+                | local_name!("noscript")
+                | local_name!("style")
+                | local_name!("link")
+                | local_name!("meta")
+                | local_name!("object")
+                | local_name!("title")
+                | local_name!("base")
+        ) || (start
+            && matches!(tag.name, local_name!("html") | local_name!("head")));
+        if !head_element {
+            self.in_head.set(false);
+        }
+        if start {
+            // Their content is text, not markup: a <meta> in a <script> does not count.
+            return raw_text_state(&tag.name);
+        }
+        TokenSinkResult::Continue
+    }
+}
+
+fn raw_text_state(name: &LocalName) -> TokenSinkResult<()> {
+    match *name {
+        local_name!("title") | local_name!("textarea") => TokenSinkResult::RawData(RawKind::Rcdata),
+        local_name!("script") => TokenSinkResult::RawData(RawKind::ScriptData),
+        local_name!("style")
+        | local_name!("xmp")
+        | local_name!("iframe")
+        | local_name!("noembed")
+        | local_name!("noframes") => TokenSinkResult::RawData(RawKind::Rawtext),
+        local_name!("plaintext") => TokenSinkResult::Plaintext,
+        _ => TokenSinkResult::Continue,
+    }
+}
+
+/// The encoding a `<meta>` declares: `charset`, or `content` with
+/// `http-equiv="content-type"`.
+fn meta_declaration(attrs: &[html5ever::Attribute]) -> Option<&'static Encoding> {
+    let mut got_pragma = false;
+    let mut from_content = None;
+    let mut from_charset = None;
+    for attr in attrs {
+        match attr.name.local {
+            local_name!("http-equiv") => {
+                got_pragma |= attr.value.trim().eq_ignore_ascii_case("content-type")
             }
-            b"charset" => {
-                charset = Encoding::for_label(&value);
-                need_pragma = Some(false);
+            local_name!("charset") => {
+                from_charset = Some(Encoding::for_label(attr.value.as_bytes()))
+            }
+            local_name!("content") => {
+                from_content = charset_from_content(attr.value.to_ascii_lowercase().as_bytes())
             }
             _ => {}
         }
-        seen.push(name);
     }
-    let declared = match need_pragma {
+    match from_charset {
+        Some(declared) => declared,
+        None if got_pragma => from_content,
         None => None,
-        Some(true) if !got_pragma => None,
-        _ => charset,
-    };
-    Some(declared.map(|encoding| {
-        if encoding == UTF_16BE || encoding == UTF_16LE {
-            UTF_8
-        } else if encoding == X_USER_DEFINED {
-            WINDOWS_1252
-        } else {
-            encoding
-        }
-    }))
-}
-
-/// The WHATWG "get an attribute" step of the prescan. Returns `Some(None)` at the end
-/// of the tag (`pos` then points at the `>`), `None` when the input ends first.
-/// Names and values are lowercased, as the algorithm says.
-#[allow(clippy::type_complexity)]
-fn get_attribute(bytes: &[u8], pos: &mut usize) -> Option<Option<(Vec<u8>, Vec<u8>)>> {
-    while is_whitespace(*bytes.get(*pos)?) || bytes[*pos] == b'/' {
-        *pos += 1;
-    }
-    if bytes[*pos] == b'>' {
-        return Some(None);
-    }
-    let mut name = Vec::new();
-    let mut value = Vec::new();
-    // The name.
-    loop {
-        let b = *bytes.get(*pos)?;
-        if b == b'=' && !name.is_empty() {
-            *pos += 1;
-            break;
-        }
-        if is_whitespace(b) {
-            while is_whitespace(*bytes.get(*pos)?) {
-                *pos += 1;
-            }
-            if bytes[*pos] != b'=' {
-                return Some(Some((name, value)));
-            }
-            *pos += 1;
-            break;
-        }
-        if b == b'/' || b == b'>' {
-            return Some(Some((name, value)));
-        }
-        name.push(b.to_ascii_lowercase());
-        *pos += 1;
-    }
-    // The value.
-    while is_whitespace(*bytes.get(*pos)?) {
-        *pos += 1;
-    }
-    let first = bytes[*pos];
-    if first == b'"' || first == b'\'' {
-        *pos += 1;
-        loop {
-            let b = *bytes.get(*pos)?;
-            *pos += 1;
-            if b == first {
-                return Some(Some((name, value)));
-            }
-            value.push(b.to_ascii_lowercase());
-        }
-    }
-    if first == b'>' {
-        return Some(Some((name, value)));
-    }
-    loop {
-        let b = *bytes.get(*pos)?;
-        if is_whitespace(b) || b == b'>' {
-            return Some(Some((name, value)));
-        }
-        value.push(b.to_ascii_lowercase());
-        *pos += 1;
     }
 }
 
 /// The WHATWG "extract a character encoding from a meta element" algorithm, applied to
-/// the (already lowercased) `content` attribute of `<meta http-equiv=content-type>`.
+/// the (lowercased) `content` attribute of `<meta http-equiv=content-type>`.
 fn charset_from_content(content: &[u8]) -> Option<&'static Encoding> {
     let mut pos = 0;
     loop {
@@ -222,16 +306,8 @@ fn find(haystack: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
         .map(|i| i + from)
 }
 
-fn starts_with_ignore_case(bytes: &[u8], prefix: &[u8]) -> bool {
-    bytes.len() >= prefix.len() && bytes[..prefix.len()].eq_ignore_ascii_case(prefix)
-}
-
 fn is_whitespace(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r' | b' ')
-}
-
-fn is_space_or_slash(b: u8) -> bool {
-    is_whitespace(b) || b == b'/'
 }
 
 #[cfg(test)]
@@ -304,9 +380,83 @@ mod tests {
         );
         let late = format!("<p>{}</p><meta charset=koi8-r>", "x".repeat(1100));
         assert_eq!(sniff(&late), "windows-1252");
+        // Past 1024 bytes, a declaration still counts while only head elements came.
+        let late_in_head = format!(
+            "<html><head><!--{}--><script>var a='<p>';</script><meta charset=koi8-r>",
+            "x".repeat(3000)
+        );
+        assert_eq!(sniff(&late_in_head), "KOI8-R");
+        let late_after_div = format!(
+            "<div></div><!--{}--><meta charset=koi8-r>",
+            "x".repeat(3000)
+        );
+        assert_eq!(sniff(&late_after_div), "windows-1252");
         assert_eq!(sniff("<metacharset=koi8-r>"), "windows-1252");
         assert_eq!(sniff("no declaration"), "windows-1252");
         assert_eq!(sniff("<meta charset=bogus><meta charset=koi8-r>"), "KOI8-R");
+    }
+
+    #[test]
+    fn meta_inside_raw_text_does_not_count() {
+        // <noscript> is markup here, as in Chromium's prescan.
+        assert_eq!(
+            sniff("<noscript><meta charset=koi8-r></noscript>"),
+            "KOI8-R"
+        );
+        for element in ["script", "style", "title", "textarea", "xmp", "iframe"] {
+            let html = format!("<{element}><meta charset=koi8-r></{element}>");
+            assert_eq!(sniff(&html), "windows-1252", "{element}");
+        }
+    }
+
+    #[test]
+    fn xml_declaration() {
+        assert_eq!(
+            sniff("<?xml version=\"1.0\" encoding=\"koi8-r\"?><html>"),
+            "KOI8-R"
+        );
+        assert_eq!(
+            sniff("<?xml version='1.0' encoding = 'ISO-8859-2' ?><meta charset=koi8-r>"),
+            "ISO-8859-2"
+        );
+        assert_eq!(
+            sniff(" <?xml version='1.0' encoding='koi8-r'?>"),
+            "windows-1252"
+        );
+    }
+
+    #[test]
+    fn content_type_charset_parameter() {
+        let charset = |value: &str| charset_parameter(value);
+        assert_eq!(charset("text/html; charset=UTF-8"), Some("UTF-8".into()));
+        assert_eq!(charset("TEXT/HTML;CHARSET=koi8-r"), Some("koi8-r".into()));
+        assert_eq!(
+            charset("text/html; charset=\"koi8-r\"; x=y"),
+            Some("koi8-r".into())
+        );
+        assert_eq!(
+            charset("text/html; charset=\"koi8-r"),
+            Some("koi8-r".into())
+        );
+        assert_eq!(
+            charset("text/html; charset=\"koi\\8-r\""),
+            Some("koi8-r".into())
+        );
+        assert_eq!(
+            charset("text/html; charset=koi8-r; charset=windows-1251"),
+            Some("koi8-r".into())
+        );
+        assert_eq!(
+            charset("text/html; x=\"a;charset=b\"; charset=c"),
+            Some("c".into())
+        );
+        assert_eq!(charset("text/html; charset = koi8-r"), None);
+        assert_eq!(charset("text/html; charset="), None);
+        assert_eq!(charset("text/html"), None);
+        assert_eq!(
+            charset("text/html; charset='koi8-r'"),
+            Some("'koi8-r'".into())
+        );
     }
 
     #[test]

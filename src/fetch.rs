@@ -9,6 +9,7 @@ use ureq::{Agent, Body, ResponseExt};
 use url::Url;
 
 use crate::cli::Settings;
+use crate::decode;
 
 /// Longest wait a `Retry-After` header can impose; longer requests are cut to this.
 pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(30);
@@ -219,9 +220,15 @@ impl Fetcher {
             return Err((error, retry_after));
         }
         let final_url = final_url(&response, url);
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+        // A Content-Type that is not a MIME type at all counts as missing: the body is
+        // sniffed, as browsers do.
+        let mime = content_type.as_deref().and_then(mime_essence);
+        let charset = content_type.as_deref().and_then(decode::charset_parameter);
         let body = response.body_mut();
-        let mime = body.mime_type().map(str::to_ascii_lowercase);
-        let charset = body.charset().map(str::to_owned);
         if let Some(mime) = &mime {
             if !is_html_mime(mime) {
                 return Err((FetchError::NotHtml(mime.clone()), None));
@@ -336,6 +343,18 @@ fn backoff(attempt: u32) -> Duration {
         .mul_f64(0.5 + fastrand::f64() / 2.0)
 }
 
+/// `type/subtype`, lowercased, of a Content-Type value; `None` if it is not one.
+fn mime_essence(content_type: &str) -> Option<String> {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    let (kind, subtype) = essence.split_once('/')?;
+    let is_token = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
+    };
+    (is_token(kind) && is_token(subtype)).then(|| essence.to_ascii_lowercase())
+}
+
 fn is_html_mime(mime: &str) -> bool {
     matches!(mime, "text/html" | "application/xhtml+xml")
 }
@@ -408,6 +427,20 @@ mod tests {
         assert!(!sniffs_as_html(b"<html"));
         assert!(!sniffs_as_html(b""));
         assert!(!sniffs_as_html(b"<?xml version='1.0'?>"));
+    }
+
+    #[test]
+    fn mime_essences() {
+        assert_eq!(
+            mime_essence("Text/HTML; charset=utf-8").as_deref(),
+            Some("text/html")
+        );
+        assert_eq!(
+            mime_essence(" application/xhtml+xml ").as_deref(),
+            Some("application/xhtml+xml")
+        );
+        assert_eq!(mime_essence("html"), None);
+        assert_eq!(mime_essence("text/"), None);
     }
 
     #[test]
