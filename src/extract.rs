@@ -169,24 +169,76 @@ fn resolve(
             .parse(href)
     };
 
-    // The document base URL: the first <base href>, resolved against the page URL;
-    // a base that fails to parse, or is data: or javascript:, falls back to the page URL.
-    let base = hrefs
+    // The document base URL: the first <base href>, resolved against the page URL; a
+    // data: or javascript: base falls back to the page URL. A first base that does not
+    // parse leaves no base at all, as in Chromium (baseURI becomes about:blank): then
+    // only absolute links resolve.
+    let page_url = chromium_canonical(page_url.clone());
+    let base = match hrefs
         .base
         .as_deref()
-        .and_then(|href| parse(href, page_url).ok())
-        .filter(|base| !matches!(base.scheme(), "data" | "javascript"));
-    let base = base.as_ref().unwrap_or(page_url);
+        .map(|href| parse(&scheme_relative_slashes(href, &page_url), &page_url))
+    {
+        None => Some(page_url),
+        Some(Err(_)) => None,
+        Some(Ok(base)) if matches!(base.scheme(), "data" | "javascript") => Some(page_url),
+        Some(Ok(base)) => Some(chromium_canonical(base)),
+    };
 
     let mut links = Links::default();
     for href in &hrefs.links {
-        match parse(href, base) {
+        let resolved = match &base {
+            Some(base) => parse(&scheme_relative_slashes(href, base), base),
+            None => Url::parse(href),
+        };
+        match resolved.map(chromium_canonical) {
             Ok(url) if keep(&url) => links.web.push(url),
             Ok(url) => links.skipped.push(url.into()),
             Err(_) => links.skipped.push(href.clone()),
         }
     }
     links
+}
+
+/// `///host/path` against an http(s) base means `//host/path` in the URL standard (the
+/// "special authority ignore slashes" state) and in browsers; the `url` crate rejects
+/// it with "empty host". Give it the two slashes it handles.
+fn scheme_relative_slashes<'a>(href: &'a str, base: &Url) -> Cow<'a, str> {
+    if !base.is_special() {
+        return Cow::Borrowed(href);
+    }
+    let trimmed = href.trim_matches(|c: char| c <= ' ');
+    let is_slash = |c: char| c == '/' || c == '\\';
+    let significant = trimmed
+        .chars()
+        .filter(|&c| !matches!(c, '\t' | '\n' | '\r'));
+    if significant.take(3).filter(|&c| is_slash(c)).count() < 3 {
+        return Cow::Borrowed(href);
+    }
+    let rest = trimmed.trim_start_matches(|c: char| is_slash(c) || matches!(c, '\t' | '\n' | '\r'));
+    Cow::Owned(format!("//{rest}"))
+}
+
+/// Where Chromium's canonical form of an http(s) URL differs from the URL standard's:
+/// it also percent-encodes `|` and `^` in the path and `'` in the userinfo.
+fn chromium_canonical(mut url: Url) -> Url {
+    if !matches!(url.scheme(), "http" | "https") {
+        return url;
+    }
+    if url.path().contains(['|', '^']) {
+        let path = url.path().replace('|', "%7C").replace('^', "%5E");
+        url.set_path(&path);
+    }
+    if url.username().contains('\'') {
+        let username = url.username().replace('\'', "%27");
+        // Cannot fail: the URL has a host, as every http(s) URL does.
+        let _ = url.set_username(&username);
+    }
+    if let Some(password) = url.password().filter(|p| p.contains('\'')) {
+        let password = password.replace('\'', "%27");
+        let _ = url.set_password(Some(&password));
+    }
+    url
 }
 
 /// Gives a closure the higher-ranked signature `url` expects of an encoding override.
@@ -280,12 +332,13 @@ mod tests {
             ),
             ["http://h.test/d/x"]
         );
+        // A first base that does not parse leaves only absolute links (Chromium).
         assert_eq!(
             links(
-                r#"<base href="http://[bad"><a href="x">x</a>"#,
+                r#"<base href="http://[bad"><a href="x">x</a><a href="https://a.test/">a</a>"#,
                 "http://h.test/d/"
             ),
-            ["http://h.test/d/x"]
+            ["https://a.test/"]
         );
         // A <base> without href does not count as the first one.
         assert_eq!(
@@ -338,6 +391,28 @@ mod tests {
                 "http://h.test/y%20z",
                 "http://xn--bcher-kva.test/%C3%A9?%C3%A9#%C3%A9"
             ]
+        );
+    }
+
+    #[test]
+    fn chromium_departures_from_the_url_standard() {
+        let html = r#"<a href="///x8/../y">1</a><a href="//\\x4">2</a><a href="/p|q^r?a|b^c#f|g^h">3</a>
+            <a href="http://a'b:c'd@h.test/">4</a>"#;
+        assert_eq!(
+            links(html, "http://h.test/d/"),
+            [
+                "http://x8/y",
+                "http://x4/",
+                "http://h.test/p%7Cq%5Er?a|b^c#f|g^h",
+                "http://a%27b:c%27d@h.test/"
+            ]
+        );
+        assert_eq!(
+            links(
+                r#"<base href="http://b.test/a|b/"><a href="x">x</a>"#,
+                "http://h.test/"
+            ),
+            ["http://b.test/a%7Cb/x"]
         );
     }
 
