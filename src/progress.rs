@@ -24,12 +24,13 @@ pub fn init_logging(verbosity: i8) {
         _ => LevelFilter::Trace,
     };
     let mut builder = env_logger::Builder::new();
-    // Dependencies (ureq, rustls) are chatty: they get our level only from -vvv on.
+    // Dependencies speak of their internals (html5ever warns "foster parenting not
+    // implemented" while doing it): errors only from them, everything from -vvv on.
     builder
         .filter_level(if verbosity >= 3 {
             level
         } else {
-            level.min(LevelFilter::Warn)
+            level.min(LevelFilter::Error)
         })
         .filter_module("link_extractor", level)
         .format(|out, record| {
