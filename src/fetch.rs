@@ -2,10 +2,10 @@
 
 use std::fmt;
 use std::io;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use ureq::http::{header, HeaderName, HeaderValue, Response};
-use ureq::{Agent, Body, ResponseExt};
+use ureq::{Agent, Body};
 use url::Url;
 
 use crate::cli::Settings;
@@ -128,8 +128,9 @@ impl Fetcher {
             .timeout_global(Some(settings.timeout))
             .timeout_resolve(Some(settings.connect_timeout))
             .timeout_connect(Some(settings.connect_timeout))
-            .max_redirects(settings.max_redirects)
-            .max_redirects_will_error(true)
+            // Redirects are followed in `attempt`, with the url crate.
+            .max_redirects(0)
+            .max_redirects_will_error(false)
             // Statuses are judged here, with the response in hand (Retry-After).
             .http_status_as_error(false)
             .user_agent(settings.user_agent.as_str())
@@ -190,11 +191,74 @@ impl Fetcher {
 
     /// One attempt. On failure, also returns the server's `Retry-After`, if any.
     fn attempt(&self, url: &Url) -> Result<Page, (FetchError, Option<Duration>)> {
-        let mut request = self.agent.get(url.as_str());
-        for (name, value) in &self.headers {
-            request = request.header(name, value);
-        }
-        let mut response = request.call().map_err(|e| (self.describe(e), None))?;
+        // One --timeout budget for the whole attempt, redirects and body included.
+        let deadline = Instant::now() + self.timeout;
+        let mut current = url.clone();
+        let mut redirects = 0;
+        let mut response = loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err((FetchError::TimedOut(self.timeout), None));
+            }
+            let mut request = self.agent.get(current.as_str());
+            let same_origin = current.origin() == url.origin();
+            for (name, value) in &self.headers {
+                // Like curl, credentials given for one site are not sent to another.
+                if same_origin || !is_credential(name) {
+                    request = request.header(name, value);
+                }
+            }
+            let response = request
+                .config()
+                .timeout_global(Some(remaining))
+                .build()
+                .call()
+                .map_err(|e| (self.describe(e), None))?;
+            let status = response.status();
+            if !status.is_redirection() || status.as_u16() == 304 {
+                break response;
+            }
+            // Redirects are followed here rather than by ureq: browsers accept a Location
+            // with spaces or raw UTF-8, which ureq rejects as malformed, and resolve it
+            // with the URL standard, as `url` does.
+            let location = response
+                .headers()
+                .get(header::LOCATION)
+                .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+            let Some(location) = location else {
+                break response;
+            };
+            if self.max_redirects == 0 {
+                break response;
+            }
+            if redirects == self.max_redirects {
+                return Err((FetchError::TooManyRedirects(self.max_redirects), None));
+            }
+            let next = Url::options()
+                .base_url(Some(&current))
+                .parse(location.trim());
+            current = match next {
+                Ok(next) if matches!(next.scheme(), "http" | "https") => next,
+                Ok(next) => {
+                    return Err((
+                        FetchError::Other(format!(
+                            "redirected to {next}, which is not an http(s) URL"
+                        )),
+                        None,
+                    ))
+                }
+                Err(error) => {
+                    return Err((
+                        FetchError::Protocol(format!(
+                            "redirect to an invalid Location '{location}': {error}"
+                        )),
+                        None,
+                    ))
+                }
+            };
+            redirects += 1;
+            log::debug!("{url}: redirect {redirects} to {current}");
+        };
         let status = response.status();
         if !status.is_success() {
             let retry_after = retry_after(&response);
@@ -207,7 +271,7 @@ impl Fetcher {
                         if self.max_redirects == 0 {
                             "--max-redirects 0"
                         } else {
-                            "no usable Location"
+                            "no Location header"
                         }
                     ),
                 }
@@ -219,7 +283,7 @@ impl Fetcher {
             };
             return Err((error, retry_after));
         }
-        let final_url = final_url(&response, url);
+        let final_url = current;
         let content_type = response
             .headers()
             .get(header::CONTENT_TYPE)
@@ -312,8 +376,9 @@ fn read_body(body: &mut Body, max_bytes: u64) -> Result<Vec<u8>, ureq::Error> {
     }
 }
 
-fn final_url(response: &Response<Body>, asked: &Url) -> Url {
-    Url::parse(&response.get_uri().to_string()).unwrap_or_else(|_| asked.clone())
+/// Headers that carry credentials, dropped on redirects to another origin.
+fn is_credential(name: &HeaderName) -> bool {
+    name == header::AUTHORIZATION || name == header::COOKIE || name == header::PROXY_AUTHORIZATION
 }
 
 /// `Retry-After` as seconds or as an HTTP date.
