@@ -1,0 +1,12 @@
+//! Integration tests of the `link-extractor` binary: it is run as a user runs it,
+//! against a local HTTP server on 127.0.0.1, and its exit status, stdout and stderr are
+//! checked byte for byte.
+
+mod support;
+
+mod cli;
+mod extraction;
+mod fetching;
+mod input_files;
+mod ordering;
+mod output;
