@@ -5,10 +5,10 @@ CARGO ?= cargo
 BIN := target/release/link-extractor
 SHARED ?= ../shared
 
-.PHONY: help build test lint fmt conformance clean
+.PHONY: help build test lint fmt conformance chromium-diff clean
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## Build the release binary (target/release/link-extractor)
 	$(CARGO) build --release --locked
@@ -25,6 +25,9 @@ fmt: ## Format the code
 
 conformance: build ## Compare with Chromium on the shared corpus (needs ../shared)
 	python3 $(SHARED)/conformance/run.py $(BIN)
+
+chromium-diff: build ## Compare with headless Chromium on ~1400 generated pages (needs chromium, npm)
+	python3 tools/chromium-diff/run.py $(BIN) --known tools/chromium-diff/known-differences.json
 
 clean: ## Remove build output
 	$(CARGO) clean
