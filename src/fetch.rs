@@ -446,11 +446,13 @@ fn sniffs_as_html(body: &[u8]) -> bool {
         b"<P",
         b"<!--",
     ];
+    // A UTF-8 BOM, then whitespace, may come before the signature.
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let start = body
         .iter()
         .position(|b| !matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r' | b' '))
         .unwrap_or(body.len());
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&body[start..]);
+    let body = &body[start..];
     TAGS.iter().any(|tag| {
         body.len() > tag.len()
             && body[..tag.len()].eq_ignore_ascii_case(tag)
@@ -488,6 +490,7 @@ mod tests {
         assert!(sniffs_as_html(b"  <!doctype html><p>"));
         assert!(sniffs_as_html(b"<html>"));
         assert!(sniffs_as_html(b"\xEF\xBB\xBF<p>x"));
+        assert!(sniffs_as_html(b"\xEF\xBB\xBF\n  <html>"));
         assert!(!sniffs_as_html(b"%PDF-1.4"));
         assert!(!sniffs_as_html(b"<html"));
         assert!(!sniffs_as_html(b""));
