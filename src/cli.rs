@@ -7,7 +7,9 @@ use std::fmt;
 use std::time::Duration;
 
 use argh::FromArgs;
+use encoding_rs::Encoding;
 use ureq::http::{HeaderName, HeaderValue};
+use url::Url;
 
 use crate::input::{self, InputSource, Shard};
 
@@ -36,6 +38,23 @@ struct Args {
     /// comments are ignored); repeatable
     #[argh(option, short = 'i', long = "input")]
     input: Vec<String>,
+
+    /// extract the links of a local HTML file instead of fetching a page ('-' for
+    /// stdin); repeatable, and mixes with URL inputs in order
+    #[argh(option, long = "html")]
+    html: Vec<String>,
+
+    /// the URL --html documents resolve their links against (a <base href> in the
+    /// document still wins); default: the file's own file:// URL, and then file:
+    /// links are printed too
+    #[argh(option, long = "base")]
+    base: Option<String>,
+
+    /// the character encoding of --html documents, e.g. utf-8, iso-8859-1, shift_jis
+    /// (a byte order mark still wins); default: from <meta charset>, else
+    /// windows-1252, as a browser does
+    #[argh(option, long = "charset")]
+    charset: Option<String>,
 
     /// output format: stdout (one URL per line, unique), json (links grouped by
     /// origin) or jsonl (one object per link or failed page); default stdout
@@ -128,6 +147,10 @@ pub struct Settings {
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub user_agent: String,
     pub shard: Option<Shard>,
+    /// `--base`: the page URL of `--html` documents.
+    pub html_base: Option<Url>,
+    /// `--charset`: the encoding of `--html` documents, as a WHATWG encoding name.
+    pub html_charset: Option<String>,
     /// -v count minus -q count.
     pub verbosity: i8,
 }
@@ -219,13 +242,34 @@ pub fn parse(args: &[String], job_completion_index: Option<&str>) -> Result<Sett
         .map(|spec| parse_shard(spec, job_completion_index))
         .transpose()?;
 
-    let sources = ordered_sources(&expanded, &parsed.urls, &parsed.url, &parsed.input)?;
+    let sources = ordered_sources(
+        &expanded,
+        &parsed.urls,
+        &parsed.url,
+        &parsed.input,
+        &parsed.html,
+    )?;
     if sources.is_empty() {
         return Err(usage(
             "no URL given: pass page URLs as arguments, with -u URL, or in a file with -i FILE \
              (see 'link-extractor --help')",
         ));
     }
+    if parsed.input.iter().any(|path| path == "-") && parsed.html.iter().any(|path| path == "-") {
+        return Err(usage(
+            "stdin ('-') was given to both -i and --html: it can be read only once",
+        ));
+    }
+    let html_base = parsed
+        .base
+        .as_deref()
+        .map(|raw| parse_base(raw, &parsed.html))
+        .transpose()?;
+    let html_charset = parsed
+        .charset
+        .as_deref()
+        .map(|label| parse_charset(label, &parsed.html))
+        .transpose()?;
 
     Ok(Settings {
         sources,
@@ -239,6 +283,8 @@ pub fn parse(args: &[String], job_completion_index: Option<&str>) -> Result<Sett
         headers,
         user_agent,
         shard,
+        html_base,
+        html_charset,
         verbosity: clamp_i8(i16::from(parsed.verbose) - i16::from(parsed.quiet)),
     })
 }
@@ -266,6 +312,9 @@ const VALUE_OPTIONS: &[&str] = &[
     "--header",
     "--user-agent",
     "--shard",
+    "--html",
+    "--base",
+    "--charset",
 ];
 
 /// Accepts the spellings users bring from other tools that argh does not: `--name=value`
@@ -310,10 +359,12 @@ fn ordered_sources(
     positional: &[String],
     url_options: &[String],
     inputs: &[String],
+    html: &[String],
 ) -> Result<Vec<InputSource>, Exit> {
     let mut positional = positional.iter();
     let mut url_options = url_options.iter();
     let mut inputs = inputs.iter();
+    let mut html = html.iter();
     let mut sources = Vec::new();
     let mut args = expanded.iter();
     let mut only_positional = false;
@@ -332,6 +383,15 @@ fn ordered_sources(
                 sources.push(input::open_file(path).map_err(Exit::Usage)?);
             }
             continue;
+        } else if arg == "--html" {
+            args.next();
+            if let Some(path) = html.next() {
+                if path.is_empty() {
+                    return Err(usage("invalid --html '': expected a file path or '-'"));
+                }
+                sources.push(InputSource::Html(path.clone()));
+            }
+            continue;
         } else {
             if VALUE_OPTIONS.contains(&arg.as_str()) {
                 args.next();
@@ -345,6 +405,40 @@ fn ordered_sources(
         }
     }
     Ok(sources)
+}
+
+/// Validates `--base`: an absolute http(s) or file URL, and only with `--html`.
+fn parse_base(raw: &str, html: &[String]) -> Result<Url, Exit> {
+    if html.is_empty() {
+        return Err(usage(format!(
+            "--base '{raw}' applies to --html inputs, and none was given"
+        )));
+    }
+    let bad = |problem: String| usage(format!("invalid --base '{raw}': {problem}"));
+    match Url::parse(raw.trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https" | "file") && url.has_host() => Ok(url),
+        Ok(_) => Err(bad(
+            "expected an absolute http://, https:// or file:// URL".into()
+        )),
+        Err(_) => input::parse_page_url(raw).map_err(bad),
+    }
+}
+
+/// Validates `--charset` against the WHATWG encoding labels browsers accept.
+fn parse_charset(label: &str, html: &[String]) -> Result<String, Exit> {
+    if html.is_empty() {
+        return Err(usage(format!(
+            "--charset '{label}' applies to --html inputs, and none was given"
+        )));
+    }
+    Encoding::for_label(label.trim().as_bytes())
+        .map(|encoding| encoding.name().to_owned())
+        .ok_or_else(|| {
+            usage(format!(
+                "invalid --charset '{label}': not an encoding label browsers know \
+                 (e.g. utf-8, windows-1252, iso-8859-1, shift_jis, gb18030)"
+            ))
+        })
 }
 
 /// Parses `30`, `2.5s`, `500ms`, `1m`.
@@ -488,6 +582,8 @@ mod tests {
                 "-u",
                 "https://a.test/",
                 "--timeout=5",
+                "--html",
+                "page.html",
                 "https://c.test/",
             ]),
             None,
@@ -499,11 +595,17 @@ mod tests {
             .map(|source| match source {
                 InputSource::Url(url) => url.to_string(),
                 InputSource::File { .. } => "file".into(),
+                InputSource::Html(path) => format!("html {path}"),
             })
             .collect();
         assert_eq!(
             urls,
-            ["https://b.test/", "https://a.test/", "https://c.test/"]
+            [
+                "https://b.test/",
+                "https://a.test/",
+                "html page.html",
+                "https://c.test/"
+            ]
         );
         assert_eq!(settings.timeout, Duration::from_secs(5));
         assert_eq!(settings.jobs, 4);

@@ -18,7 +18,8 @@ use crate::decode;
 /// The links of one document, in document order, duplicates kept.
 #[derive(Debug, Default)]
 pub struct Links {
-    /// `http` and `https` links, resolved.
+    /// `http` and `https` links, resolved; `file` links too when the page URL is a
+    /// `file:` URL.
     pub web: Vec<Url>,
     /// `href` values that resolved to another scheme or did not parse (kept for `-v`).
     pub skipped: Vec<String>,
@@ -78,8 +79,11 @@ pub fn links_from_text(
     budget: Option<Duration>,
 ) -> Result<Links, ExtractError> {
     let hrefs = collect_hrefs(html, budget)?;
+    // A local document (`--html FILE` without `--base`) keeps its `file:` links: they
+    // are what a site check wants to see, and they cannot come from a web page.
+    let keep_file_links = page_url.scheme() == "file";
     Ok(resolve(&hrefs, encoding, page_url, |url| {
-        matches!(url.scheme(), "http" | "https")
+        matches!(url.scheme(), "http" | "https") || (keep_file_links && url.scheme() == "file")
     }))
 }
 

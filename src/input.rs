@@ -23,6 +23,9 @@ pub enum InputSource {
         name: String,
         reader: Box<dyn Read + Send>,
     },
+    /// An `--html` document: a path, or `-` for stdin. Read when its turn comes, so a
+    /// missing file is that input's failure, not a usage error.
+    Html(String),
 }
 
 impl fmt::Debug for InputSource {
@@ -30,6 +33,7 @@ impl fmt::Debug for InputSource {
         match self {
             InputSource::Url(url) => f.debug_tuple("Url").field(&url.as_str()).finish(),
             InputSource::File { name, .. } => f.debug_struct("File").field("name", name).finish(),
+            InputSource::Html(path) => f.debug_tuple("Html").field(path).finish(),
         }
     }
 }
@@ -44,10 +48,30 @@ pub struct Shard {
 /// One input, ready to fetch or already known to be bad.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputItem {
-    /// How the input is named in output and messages: the URL, or `FILE:LINE` for a bad
-    /// line of an `-i` file.
+    /// How the input is named in output and messages: the URL, the `--html` path (or
+    /// `-`), or `FILE:LINE` for a bad line of an `-i` file.
     pub source: String,
-    pub target: Result<Url, String>,
+    pub target: Result<Target, String>,
+}
+
+/// What to extract links from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A page to fetch.
+    Page(Url),
+    /// A local HTML document (`--html`): a path, or `-` for stdin.
+    Html(String),
+}
+
+impl Target {
+    /// The key under which duplicates are recognised.
+    fn dedup_key(&self) -> String {
+        match self {
+            Target::Page(url) => url.as_str().to_owned(),
+            // Cannot collide with a URL: those always have a scheme.
+            Target::Html(path) => format!(" html {path}"),
+        }
+    }
 }
 
 /// Opens an `-i` argument now, so that a missing file is a usage error before anything
@@ -160,7 +184,13 @@ impl Inputs {
                 InputSource::Url(url) => {
                     return Some(InputItem {
                         source: url.to_string(),
-                        target: Ok(url),
+                        target: Ok(Target::Page(url)),
+                    })
+                }
+                InputSource::Html(path) => {
+                    return Some(InputItem {
+                        source: path.clone(),
+                        target: Ok(Target::Html(path)),
                     })
                 }
                 InputSource::File { name, reader } => {
@@ -178,8 +208,8 @@ impl Iterator for Inputs {
         loop {
             let item = self.next_raw()?;
             // Duplicates are fetched once; bad lines are each their own input.
-            if let Ok(url) = &item.target {
-                if !self.seen.insert(url.as_str().to_owned()) {
+            if let Ok(target) = &item.target {
+                if !self.seen.insert(target.dedup_key()) {
                     continue;
                 }
             }
@@ -257,7 +287,7 @@ impl Iterator for FileLines {
             return Some(match parse_page_url(text) {
                 Ok(url) => InputItem {
                     source: url.to_string(),
-                    target: Ok(url),
+                    target: Ok(Target::Page(url)),
                 },
                 Err(problem) => self.bad(format!("invalid URL '{text}': {problem}")),
             });

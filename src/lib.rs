@@ -11,6 +11,7 @@ pub mod cli;
 pub mod decode;
 pub mod extract;
 pub mod fetch;
+pub mod html_file;
 pub mod input;
 pub mod output;
 mod progress;
@@ -21,12 +22,15 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crossbeam_channel::{bounded, never, select, unbounded};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crossbeam_channel::{bounded, never, select, unbounded, Receiver};
+
 use url::Url;
 
 use crate::cli::{Exit, Settings};
 use crate::fetch::Fetcher;
-use crate::input::{InputItem, Inputs};
+use crate::input::{InputItem, Inputs, Target};
 use crate::output::Sink;
 use crate::progress::Progress;
 
@@ -39,6 +43,10 @@ pub enum Status {
     SomeFailed = 1,
     /// Usage error; nothing was fetched.
     Usage = 2,
+    /// Stopped by SIGINT (Ctrl-C): 128 + 2, as shells report it.
+    Interrupted = 130,
+    /// Stopped by SIGTERM (e.g. Kubernetes ending the pod): 128 + 15.
+    Terminated = 143,
 }
 
 impl From<Status> for ExitCode {
@@ -63,9 +71,14 @@ pub fn main_with_args(args: &[String]) -> ExitCode {
         }
     };
     progress::init_logging(settings.verbosity);
+    let stop = stop_on_signals();
     let stdout = io::stdout().lock();
     let sink = Sink::new(settings.output, BufWriter::with_capacity(64 * 1024, stdout));
-    match run(settings, sink) {
+    match run(settings, sink, &stop) {
+        Ok(Summary {
+            stopped_by: Some(signal),
+            ..
+        }) => signal.into(),
         Ok(summary) if summary.failed == 0 => Status::Success.into(),
         Ok(_) => Status::SomeFailed.into(),
         Err(error) => {
@@ -75,11 +88,94 @@ pub fn main_with_args(args: &[String]) -> ExitCode {
     }
 }
 
+/// A signal that stops a run early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopSignal {
+    Interrupt,
+    Terminate,
+}
+
+impl StopSignal {
+    pub fn status(self) -> Status {
+        match self {
+            StopSignal::Interrupt => Status::Interrupted,
+            StopSignal::Terminate => Status::Terminated,
+        }
+    }
+}
+
+impl From<StopSignal> for ExitCode {
+    fn from(signal: StopSignal) -> ExitCode {
+        signal.status().into()
+    }
+}
+
+/// A request to stop a run early, shared by whoever asks and the run.
+pub struct Stop {
+    /// Set the moment a stop is asked for, so that workers start nothing new.
+    requested: Arc<AtomicBool>,
+    /// Wakes the run's main loop, which then flushes and returns.
+    signal: Receiver<StopSignal>,
+}
+
+impl Stop {
+    /// A stop that never comes (for callers that do not handle signals).
+    pub fn never() -> Self {
+        Stop {
+            requested: Arc::new(AtomicBool::new(false)),
+            signal: never(),
+        }
+    }
+}
+
+/// Turns SIGINT and SIGTERM into a [`Stop`], so that the run can end between two pages
+/// and flush what it has. A second signal ends the process at once.
+fn stop_on_signals() -> Stop {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let (signal_tx, signal_rx) = bounded(1);
+    let stop = Stop {
+        requested: Arc::new(AtomicBool::new(false)),
+        signal: signal_rx,
+    };
+    let not_handled = |error: io::Error| {
+        log::warn!("cannot handle Ctrl-C ({error}); it will end the run without a flush");
+    };
+    let mut signals = match signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
+        Ok(signals) => signals,
+        Err(error) => {
+            not_handled(error);
+            return stop;
+        }
+    };
+    let requested = Arc::clone(&stop.requested);
+    let spawned = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            for signal in signals.forever() {
+                let signal = if signal == SIGTERM {
+                    StopSignal::Terminate
+                } else {
+                    StopSignal::Interrupt
+                };
+                if requested.swap(true, Ordering::SeqCst) {
+                    std::process::exit(signal.status() as i32);
+                }
+                let _ = signal_tx.try_send(signal);
+            }
+        });
+    if let Err(error) = spawned {
+        not_handled(error);
+    }
+    stop
+}
+
 /// What a run did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Summary {
     pub pages: usize,
     pub failed: usize,
+    /// Set when a signal stopped the run before every input was done.
+    pub stopped_by: Option<StopSignal>,
 }
 
 /// One input in the reorder window.
@@ -92,7 +188,11 @@ struct Slot {
 ///
 /// A closed output pipe ends the run quietly and successfully, as for `| head -1`.
 /// Other write errors are returned.
-pub fn run<W: Write>(settings: Settings, mut sink: Sink<W>) -> io::Result<Summary> {
+///
+/// A [`Stop`] ends the run early: nothing new is started,
+/// the pages finished so far are written in order up to the first unfinished one, and
+/// the output is flushed.
+pub fn run<W: Write>(settings: Settings, mut sink: Sink<W>, stop: &Stop) -> io::Result<Summary> {
     let jobs = settings.jobs;
     // How many inputs may be in flight or waiting for an earlier one: enough to keep
     // every worker busy behind one slow page, few enough that memory stays flat.
@@ -102,7 +202,13 @@ pub fn run<W: Write>(settings: Settings, mut sink: Sink<W>) -> io::Result<Summar
         .thread_name(|i| format!("fetch-{i}"))
         .build()
         .map_err(|e| io::Error::other(format!("cannot start worker threads: {e}")))?;
-    let fetcher = Arc::new(Fetcher::new(&settings));
+    let worker = Arc::new(Worker {
+        fetcher: Fetcher::new(&settings),
+        html_base: settings.html_base.clone(),
+        html_charset: settings.html_charset.clone(),
+        max_bytes: settings.max_bytes,
+        stopping: Arc::clone(&stop.requested),
+    });
 
     // Inputs are read on their own thread so that a slow stdin never holds back the
     // output of pages already fetched.
@@ -143,11 +249,14 @@ pub fn run<W: Write>(settings: Settings, mut sink: Sink<W>) -> io::Result<Summar
                 Ok(item) => {
                     let index = first_in_window + slots.len();
                     let outcome = match item.target {
-                        Ok(url) => {
-                            let fetcher = Arc::clone(&fetcher);
+                        Ok(target) => {
+                            let worker = Arc::clone(&worker);
                             let result_tx = result_tx.clone();
                             pool.spawn(move || {
-                                let result = catch_unwind(AssertUnwindSafe(|| process_page(&fetcher, &url)))
+                                if worker.stopping.load(Ordering::SeqCst) {
+                                    return;
+                                }
+                                let result = catch_unwind(AssertUnwindSafe(|| worker.process(&target)))
                                     .unwrap_or_else(|_| Err("internal error while processing this page (a bug: please report it)".into()));
                                 // The receiver is gone only when the run already ended.
                                 let _ = result_tx.send((index, result));
@@ -176,6 +285,22 @@ pub fn run<W: Write>(settings: Settings, mut sink: Sink<W>) -> io::Result<Summar
                 }
                 slots[index - first_in_window].outcome = Some(result);
             },
+            recv(stop.signal) -> signal => {
+                if let Ok(signal) = signal {
+                    worker.stopping.store(true, Ordering::SeqCst);
+                    summary.stopped_by = Some(signal);
+                    progress.clear();
+                    log::warn!(
+                        "{}: stopping; {} of {} inputs done, output written up to the first unfinished one",
+                        match signal {
+                            StopSignal::Interrupt => "interrupted",
+                            StopSignal::Terminate => "terminated",
+                        },
+                        first_in_window + slots.iter().take_while(|slot| slot.outcome.is_some()).count(),
+                        summary.pages,
+                    );
+                }
+            },
         }
 
         // Emit every finished page at the front of the window, in input order.
@@ -195,6 +320,9 @@ pub fn run<W: Write>(settings: Settings, mut sink: Sink<W>) -> io::Result<Summar
             first_in_window += 1;
         }
         progress.update(summary.pages, first_in_window, summary.failed);
+        if summary.stopped_by.is_some() {
+            break Ok(());
+        }
     };
     progress.clear();
     match outcome.and_then(|()| sink.finish().map(drop)) {
@@ -212,6 +340,55 @@ fn quiet_on_broken_pipe(error: io::Error, summary: Summary) -> io::Result<Summar
     }
 }
 
+/// What the worker threads share.
+struct Worker {
+    fetcher: Fetcher,
+    /// `--base`, `--charset` and `--max-bytes` for `--html` documents.
+    html_base: Option<Url>,
+    html_charset: Option<String>,
+    max_bytes: u64,
+    /// Set once a signal asked the run to stop: queued inputs are then skipped.
+    stopping: Arc<AtomicBool>,
+}
+
+impl Worker {
+    /// The work of one input, on a worker thread.
+    fn process(&self, target: &Target) -> Result<Vec<Url>, String> {
+        match target {
+            Target::Page(url) => process_page(&self.fetcher, url),
+            Target::Html(path) => self.process_html(path),
+        }
+    }
+
+    /// Read, decode, extract: a local document, through the same extraction path as a
+    /// fetched page.
+    fn process_html(&self, path: &str) -> Result<Vec<Url>, String> {
+        let bytes = html_file::read(path, self.max_bytes).map_err(|e| e.to_string())?;
+        let page_url = match &self.html_base {
+            Some(base) => base.clone(),
+            None => html_file::file_url(path).map_err(|e| e.to_string())?,
+        };
+        let links = extract::links_from_bytes(
+            &bytes,
+            self.html_charset.as_deref(),
+            &page_url,
+            Some(self.fetcher.timeout()),
+        )
+        .map_err(|e| e.to_string())?;
+        log_links(path, bytes.len(), &links);
+        Ok(links.web)
+    }
+}
+
+fn log_links(source: &str, bytes: usize, links: &extract::Links) {
+    if log::log_enabled!(log::Level::Info) {
+        for skipped in &links.skipped {
+            log::info!("{source}: skipped {skipped} (not an http(s) link)");
+        }
+    }
+    log::debug!("{source}: {bytes} bytes, {} links", links.web.len());
+}
+
 /// Fetch, decode, extract: the work of one page, on a worker thread.
 fn process_page(fetcher: &Fetcher, url: &Url) -> Result<Vec<Url>, String> {
     let page = fetcher.fetch(url).map_err(|e| e.to_string())?;
@@ -225,15 +402,6 @@ fn process_page(fetcher: &Fetcher, url: &Url) -> Result<Vec<Url>, String> {
         Some(fetcher.timeout()),
     )
     .map_err(|e| e.to_string())?;
-    if log::log_enabled!(log::Level::Info) {
-        for skipped in &links.skipped {
-            log::info!("{url}: skipped {skipped} (not an http(s) link)");
-        }
-    }
-    log::debug!(
-        "{url}: {} bytes, {} links",
-        page.body.len(),
-        links.web.len()
-    );
+    log_links(url.as_str(), page.body.len(), &links);
     Ok(links.web)
 }

@@ -7,6 +7,8 @@ mod support;
 mod cli;
 mod extraction;
 mod fetching;
+mod html_files;
 mod input_files;
 mod ordering;
 mod output;
+mod signals;

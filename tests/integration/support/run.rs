@@ -154,6 +154,15 @@ impl Running {
         line.trim_end_matches('\n').to_string()
     }
 
+    /// Sends `signal` (a name such as `INT` or `TERM`) to the binary, with kill(1).
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), self.child.id().to_string()])
+            .status()
+            .expect("run kill(1)");
+        assert!(status.success(), "kill -{signal} failed: {status:?}");
+    }
+
     /// Closes our end of the stdout pipe, as `head` does when it has read enough.
     pub fn close_stdout(&mut self) {
         self.stdout = None;
