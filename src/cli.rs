@@ -21,9 +21,11 @@ use crate::input::{self, InputSource, Shard};
     example = "link-extractor https://example.com/",
     example = "link-extractor -u https://a.example/ -u https://b.example/ -o json",
     example = "cat urls.txt | link-extractor -i - -o jsonl -j 64",
-    note = "Only http(s) links are printed, resolved against the page's <base href> or its\n  final URL after redirects. Logs go to stderr; RUST_LOG overrides -v/-q. Proxies\n  come from HTTP_PROXY, HTTPS_PROXY and NO_PROXY.",
+    example = "link-extractor --html public/index.html --base https://example.com/",
+    note = "Only http(s) links are printed, resolved against the page's <base href> or its\n  final URL after redirects. Logs go to stderr; RUST_LOG overrides -v/-q. Proxies\n  come from HTTP_PROXY, HTTPS_PROXY and NO_PROXY.\n\n  link-extractor domains [FILE|-] prints the unique registrable domains of URLs or\n  host names, e.g. link-extractor -u URL | link-extractor domains (see\n  'link-extractor domains --help').",
     error_code(1, "at least one page failed (each failure is named on stderr)"),
-    error_code(2, "usage error: nothing was fetched")
+    error_code(2, "usage error: nothing was fetched"),
+    error_code(130, "stopped by Ctrl-C (SIGINT); 143 for SIGTERM")
 )]
 struct Args {
     /// page URLs to fetch (absolute http:// or https:// URLs)

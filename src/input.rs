@@ -298,7 +298,7 @@ impl Iterator for FileLines {
 
 /// Reads one line (without its `\n`) into `line`, keeping at most `limit` bytes.
 /// Returns `None` at end of input, else whether the line was longer than `limit`.
-fn read_bounded_line(
+pub(crate) fn read_bounded_line(
     reader: &mut impl BufRead,
     line: &mut Vec<u8>,
     limit: usize,

@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod decode;
+pub mod domains;
 pub mod extract;
 pub mod fetch;
 pub mod html_file;
@@ -57,6 +58,10 @@ impl From<Status> for ExitCode {
 
 /// The whole program: parse the command line, set up logging, extract.
 pub fn main_with_args(args: &[String]) -> ExitCode {
+    // `link-extractor domains [FILE|-]` is a command of its own (args[0] is the program).
+    if args.get(1).map(String::as_str) == Some("domains") {
+        return domains::main(args.get(2..).unwrap_or_default());
+    }
     let job_completion_index = std::env::var("JOB_COMPLETION_INDEX").ok();
     let settings = match cli::parse(args, job_completion_index.as_deref()) {
         Ok(settings) => settings,

@@ -5,6 +5,7 @@
 mod support;
 
 mod cli;
+mod domains;
 mod extraction;
 mod fetching;
 mod html_files;
