@@ -213,7 +213,7 @@ impl Fetcher {
                 .timeout_global(Some(remaining))
                 .build()
                 .call()
-                .map_err(|e| (self.describe(e), None))?;
+                .map_err(|e| (self.describe(e, &current), None))?;
             let status = response.status();
             if !status.is_redirection() || status.as_u16() == 304 {
                 break response;
@@ -298,7 +298,8 @@ impl Fetcher {
                 return Err((FetchError::NotHtml(mime.clone()), None));
             }
         }
-        let bytes = read_body(body, self.max_bytes).map_err(|e| (self.describe(e), None))?;
+        let bytes =
+            read_body(body, self.max_bytes).map_err(|e| (self.describe(e, &final_url), None))?;
         if mime.is_none() && !sniffs_as_html(&bytes) {
             return Err((
                 FetchError::NotHtml("no Content-Type, and the body does not look like HTML".into()),
@@ -312,9 +313,17 @@ impl Fetcher {
         })
     }
 
-    fn describe(&self, error: ureq::Error) -> FetchError {
+    /// Names `error`, which happened while fetching `url`.
+    fn describe(&self, error: ureq::Error, url: &Url) -> FetchError {
         use ureq::Timeout;
         match error {
+            // rustls reports a failed handshake or a corrupt record as an InvalidData
+            // io::Error (a plain-HTTP server on an https:// URL, a bad certificate).
+            ureq::Error::Io(e)
+                if url.scheme() == "https" && e.kind() == io::ErrorKind::InvalidData =>
+            {
+                FetchError::Tls(e.to_string())
+            }
             ureq::Error::Timeout(Timeout::Connect | Timeout::Resolve) => {
                 FetchError::ConnectTimedOut(self.connect_timeout)
             }

@@ -4,9 +4,11 @@
 
 mod support;
 
+mod bad_input;
 mod cli;
 mod domains;
 mod extraction;
+mod faults;
 mod fetching;
 mod html_files;
 mod input_files;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use run::{cmd, run, Output};
-pub use server::{Gate, Response, Server};
+pub use server::{Gate, RawServer, Response, Server};
 
 /// A file under the system temporary directory, removed when dropped.
 pub struct TempFile {

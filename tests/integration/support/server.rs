@@ -1,5 +1,6 @@
 //! A small HTTP/1.1 test server on 127.0.0.1: a route table, per-path hit counts and
-//! request headers, and handlers that can delay, stall, trickle, redirect or gzip.
+//! request headers, and handlers that can delay, stall, trickle, redirect, gzip or send
+//! a body that never ends. [`RawServer`] misbehaves below HTTP: it resets connections.
 //!
 //! One thread accepts, one thread serves each connection (one request per connection,
 //! answered with `Connection: close`). Every read has a timeout and every wait is
@@ -8,7 +9,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Take, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -22,6 +23,10 @@ const MAX_HEADER_BYTES: u64 = 64 * 1024;
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest any handler or body waits for anything.
 pub const MAX_WAIT: Duration = Duration::from_secs(20);
+/// The most an endless body sends before the server gives up on the client.
+const ENDLESS_LIMIT: u64 = 4 << 30;
+/// The first byte of a TLS handshake record: a ClientHello sent to this plain server.
+const TLS_HANDSHAKE: u8 = 0x16;
 
 /// A request as the server received it.
 #[derive(Debug, Clone)]
@@ -85,6 +90,9 @@ enum Body {
     /// `sent` is sent, then the connection stays open with nothing more until the
     /// server shuts down (at most [`MAX_WAIT`]).
     Stall { sent: Vec<u8> },
+    /// `chunk` again and again (as chunks of a chunked body if `chunked`) until the
+    /// client goes away, the server shuts down, [`MAX_WAIT`] or [`ENDLESS_LIMIT`].
+    Endless { chunk: Vec<u8>, chunked: bool },
 }
 
 /// What a handler answers.
@@ -182,6 +190,21 @@ impl Response {
             bytes: bytes.clone(),
             every,
         };
+        self
+    }
+
+    /// A body that never ends: `chunk` repeated, without `Content-Length` (the body
+    /// would end when the connection closes), or as `Transfer-Encoding: chunked` chunks
+    /// with no last chunk.
+    pub fn endless(mut self, chunk: impl Into<Vec<u8>>, chunked: bool) -> Self {
+        let chunk = chunk.into();
+        assert!(!chunk.is_empty(), "an endless body needs bytes to repeat");
+        self.with_length = false;
+        if chunked {
+            self.headers
+                .push(("Transfer-Encoding".into(), "chunked".into()));
+        }
+        self.body = Body::Endless { chunk, chunked };
         self
     }
 
@@ -287,6 +310,8 @@ struct State {
     closed: Gate,
     /// Whether CONNECT requests are tunnelled (else refused with 403).
     tunnels: AtomicBool,
+    /// Connections that opened with a TLS handshake instead of an HTTP request.
+    tls_hellos: AtomicUsize,
 }
 
 impl State {
@@ -380,6 +405,12 @@ impl Server {
             .collect()
     }
 
+    /// How many connections opened with a TLS ClientHello (answered 400, as a plain
+    /// HTTP server does); they are not requests and not in [`Server::total_hits`].
+    pub fn tls_hellos(&self) -> usize {
+        self.state.tls_hellos.load(Ordering::SeqCst)
+    }
+
     /// How many responses for `path` were completely sent.
     pub fn served(&self, path: &str) -> usize {
         lock_ignoring_poison(&self.state.served)
@@ -428,6 +459,16 @@ fn serve_connection(stream: TcpStream, state: &Arc<State>) {
     };
     let mut reader = BufReader::new(read_half.take(MAX_HEADER_BYTES));
     let mut writer = stream;
+    // TLS spoken to this plain-HTTP port: refuse at once, as nginx and Apache do, rather
+    // than wait for a request line that will never come.
+    if reader
+        .fill_buf()
+        .is_ok_and(|buf| buf.first() == Some(&TLS_HANDSHAKE))
+    {
+        state.tls_hellos.fetch_add(1, Ordering::SeqCst);
+        let _ = write_response(&mut writer, &Response::status(400), state);
+        return;
+    }
     let mut request = match read_request(&mut reader) {
         Ok(Some(request)) => request,
         Ok(None) => return,
@@ -564,6 +605,28 @@ fn write_response(
     stream.write_all(head.as_bytes())?;
     match &response.body {
         Body::Full(bytes) => stream.write_all(bytes)?,
+        Body::Endless { chunk, chunked } => {
+            let framed = if *chunked {
+                let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
+                framed.extend_from_slice(chunk);
+                framed.extend_from_slice(b"\r\n");
+                framed
+            } else {
+                chunk.clone()
+            };
+            let deadline = Instant::now() + MAX_WAIT;
+            let mut sent = 0u64;
+            // Ends with an error (the client closed the connection) or a limit; the
+            // body itself never ends.
+            while sent < ENDLESS_LIMIT
+                && Instant::now() < deadline
+                && !state.closing.load(Ordering::SeqCst)
+            {
+                stream.write_all(&framed)?;
+                sent += framed.len() as u64;
+            }
+            return Err(std::io::ErrorKind::Interrupted.into());
+        }
         Body::Trickle { bytes, every } => {
             let deadline = Instant::now() + MAX_WAIT;
             for byte in bytes {
@@ -584,4 +647,97 @@ fn write_response(
         }
     }
     stream.flush()
+}
+
+/// A listener that misbehaves below HTTP. Each connection that sends anything is
+/// counted and handed, its request still unread, to the handler; when the handler
+/// returns, the connection is closed.
+///
+/// Closing a connection whose received data was never read makes the kernel send a
+/// reset (RST) instead of a normal close (FIN), as RFC 1122 (4.2.2.13) says it should:
+/// a handler that returns without reading resets the connection, as a crashing server
+/// or a `SO_LINGER 0` close does, with nothing but the standard library.
+pub struct RawServer {
+    addr: SocketAddr,
+    state: Arc<RawState>,
+    acceptor: Option<JoinHandle<()>>,
+}
+
+#[derive(Default)]
+struct RawState {
+    closing: AtomicBool,
+    hits: AtomicUsize,
+}
+
+type RawHandler = Arc<dyn Fn(&mut TcpStream) + Send + Sync>;
+
+impl RawServer {
+    pub fn start(handler: impl Fn(&mut TcpStream) + Send + Sync + 'static) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local address");
+        let state = Arc::new(RawState::default());
+        let accept_state = Arc::clone(&state);
+        let handler: RawHandler = Arc::new(handler);
+        let acceptor = thread::Builder::new()
+            .name("raw-server-accept".into())
+            .spawn(move || {
+                for stream in listener.incoming() {
+                    if accept_state.closing.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let state = Arc::clone(&accept_state);
+                    let handler = Arc::clone(&handler);
+                    let spawned = thread::Builder::new()
+                        .name("raw-server-conn".into())
+                        .spawn(move || serve_raw(stream, &state, &handler));
+                    if spawned.is_err() {
+                        break;
+                    }
+                }
+            })
+            .expect("spawn the accept thread");
+        RawServer {
+            addr,
+            state,
+            acceptor: Some(acceptor),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT` followed by `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// How many connections sent something.
+    pub fn hits(&self) -> usize {
+        self.state.hits.load(Ordering::SeqCst)
+    }
+}
+
+fn serve_raw(mut stream: TcpStream, state: &RawState, handler: &RawHandler) {
+    let _ = stream.set_read_timeout(Some(READ_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(MAX_WAIT));
+    let _ = stream.set_nodelay(true);
+    // Wait for the request without reading it: it must stay unread for a reset.
+    match stream.peek(&mut [0; 1]) {
+        Ok(n) if n > 0 => {}
+        // Nothing sent (the wake-up connection of `Drop`), or the client gave up.
+        _ => return,
+    }
+    if state.closing.load(Ordering::SeqCst) {
+        return;
+    }
+    state.hits.fetch_add(1, Ordering::SeqCst);
+    handler(&mut stream);
+}
+
+impl Drop for RawServer {
+    fn drop(&mut self) {
+        self.state.closing.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        if let Some(acceptor) = self.acceptor.take() {
+            let _ = acceptor.join();
+        }
+    }
 }
