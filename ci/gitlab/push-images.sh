@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# GitLab CI job container:build: build the two images from the static binary (artifact of
+# build:static) with buildah, without a Docker daemon, and push them:
+#
+#   $CI_REGISTRY_IMAGE:TAG      Containerfile, FROM scratch: the binary alone
+#   $CI_REGISTRY_IMAGE/ci:TAG   ci/gitlab/Containerfile: the binary on busybox, for CI jobs
+#
+# TAG is $CI_COMMIT_SHA; on tag pipelines also the tag (v1.2.3 and 1.2.3) and latest.
+# The pushed digests go to images.env (a dotenv report): later jobs use exactly these.
+#
+# Environment: the CI_* variables GitLab sets; REGISTRY_TLS_VERIFY=false for a registry
+# served over plain HTTP; LINK_EXTRACTOR_CI_BASE_IMAGE overrides the busybox base.
+# buildah runs in the job container as root with STORAGE_DRIVER=vfs and
+# BUILDAH_ISOLATION=chroot: the Containerfiles only COPY, nothing is RUN.
+set -euo pipefail
+
+: "${CI_REGISTRY:?}" "${CI_REGISTRY_USER:?}" "${CI_REGISTRY_PASSWORD:?}"
+: "${CI_REGISTRY_IMAGE:?}" "${CI_COMMIT_SHA:?}"
+
+bin=target/x86_64-unknown-linux-musl/release/link-extractor
+if [ ! -x "$bin" ]; then
+    echo "push-images: $bin is missing: it is the artifact of the build:static job" >&2
+    exit 1
+fi
+
+tls="--tls-verify=${REGISTRY_TLS_VERIFY:-true}"
+version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)"
+created="${CI_COMMIT_TIMESTAMP:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}"
+args=(
+    --build-arg "VERSION=${CI_COMMIT_TAG:-$version}"
+    --build-arg "REVISION=$CI_COMMIT_SHA"
+    --build-arg "CREATED=$created"
+    --build-arg "SOURCE=${CI_PROJECT_URL:-https://gitlab.example.com/sre/link-extractor}"
+)
+tags=("$CI_COMMIT_SHA")
+if [ -n "${CI_COMMIT_TAG:-}" ]; then
+    # v1.2.3 is also pushed as 1.2.3: the chart's default image tag is its appVersion.
+    tags+=("$CI_COMMIT_TAG")
+    [ "${CI_COMMIT_TAG#v}" = "$CI_COMMIT_TAG" ] || tags+=("${CI_COMMIT_TAG#v}")
+    tags+=(latest)
+fi
+
+buildah --version
+printf '%s' "$CI_REGISTRY_PASSWORD" |
+    buildah login "$tls" --username "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"
+
+buildah build "${args[@]}" --build-arg BIN_STAGE=prebuilt \
+    -f Containerfile -t "link-extractor:$CI_COMMIT_SHA" .
+base=()
+if [ -n "${LINK_EXTRACTOR_CI_BASE_IMAGE:-}" ]; then
+    base=(--build-arg "BASE_IMAGE=$LINK_EXTRACTOR_CI_BASE_IMAGE")
+fi
+buildah build "${args[@]}" "${base[@]}" \
+    -f ci/gitlab/Containerfile -t "link-extractor-ci:$CI_COMMIT_SHA" .
+
+: >images.env
+push() { # push LOCAL REMOTE_REPOSITORY DOTENV_NAME
+    local tag digest
+    for tag in "${tags[@]}"; do
+        buildah push "$tls" --digestfile digest.txt "$1" "docker://$2:$tag"
+        digest="$(cat digest.txt)"
+        echo "pushed $2:$tag ($digest)"
+    done
+    rm -f digest.txt
+    echo "$3=$2@$digest" >>images.env
+}
+push "link-extractor:$CI_COMMIT_SHA" "$CI_REGISTRY_IMAGE" LINK_EXTRACTOR_IMAGE_REF
+push "link-extractor-ci:$CI_COMMIT_SHA" "$CI_REGISTRY_IMAGE/ci" LINK_EXTRACTOR_CI_IMAGE_REF
+cat images.env
