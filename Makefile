@@ -5,13 +5,25 @@ CARGO ?= cargo
 BIN := target/release/link-extractor
 SHARED ?= ../shared
 
-.PHONY: help build test lint fmt conformance chromium-diff clean
+.PHONY: help build static test lint fmt conformance chromium-diff bench fuzz image image-test chart-lint chart-test ci-lint clean
+
+MUSL_TARGET := x86_64-unknown-linux-musl
+STATIC_BIN := target/$(MUSL_TARGET)/release/link-extractor
+# ring's build script wants musl-gcc; Debian's gcc builds it too when musl-tools is absent.
+ifeq ($(shell command -v x86_64-linux-musl-gcc),)
+export CC_x86_64_unknown_linux_musl ?= gcc
+endif
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## Build the release binary (target/release/link-extractor)
 	$(CARGO) build --release --locked
+
+static: ## Build the static musl release binary (target/x86_64-unknown-linux-musl/release/)
+	rustup target list --installed | grep -qx $(MUSL_TARGET) || rustup target add $(MUSL_TARGET)
+	$(CARGO) build --release --locked --target $(MUSL_TARGET)
+	@file $(STATIC_BIN)
 
 test: ## Run every test: unit tests and the built binary against a local server
 	$(CARGO) test --locked
@@ -23,11 +35,33 @@ lint: ## Check formatting and run clippy with warnings as errors
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
-conformance: build ## Compare with Chromium on the shared corpus (needs ../shared)
+conformance: build ## Compare with Chromium on the shared corpus, by URL and by --html (needs ../shared)
 	python3 $(SHARED)/conformance/run.py $(BIN)
+	python3 ci/html_corpus.py $(BIN) $(SHARED)/corpus
 
 chromium-diff: build ## Compare with headless Chromium on ~1400 generated pages (needs chromium, npm)
 	python3 tools/chromium-diff/run.py $(BIN) --known tools/chromium-diff/known-differences.json
+
+bench: ## Benchmark: throughput, 1000/10k URLs with latency, RSS, musl vs glibc (bench/RESULTS.md)
+	bench/run.sh
+
+fuzz: ## Fuzz decode + extract for FUZZ_SECONDS (default 120) with cargo fuzz (nightly)
+	fuzz/run.sh $(or $(FUZZ_SECONDS),120)
+
+image: static ## Build the scratch image localhost/link-extractor:latest from the static binary (buildah)
+	ci/image.sh build
+
+image-test: image ## Run the image hardened under podman against a loopback server
+	ci/image.sh test
+
+chart-lint: ## Lint the Helm chart with the real Helm engine (helm-python-sdk)
+	ci/chart.sh lint
+
+chart-test: ## Lint, render every workload kind, validate against the Kubernetes schema
+	ci/chart.sh test
+
+ci-lint: ## Validate .gitlab-ci.yml offline (gitlab-ci-local, shellcheck of its scripts)
+	ci/ci-lint.sh
 
 clean: ## Remove build output
 	$(CARGO) clean
