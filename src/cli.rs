@@ -401,8 +401,12 @@ fn ordered_sources(
             continue;
         };
         if let Some(raw) = raw {
-            let url = input::parse_page_url(raw)
-                .map_err(|problem| usage(format!("invalid URL '{raw}' (from {via}): {problem}")))?;
+            let url = input::parse_page_url(raw).map_err(|problem| {
+                usage(format!(
+                    "invalid URL '{}' (from {via}): {problem}",
+                    input::printable(raw)
+                ))
+            })?;
             sources.push(InputSource::Url(url));
         }
     }
@@ -475,10 +479,12 @@ fn parse_size(option: &str, value: &str) -> Result<u64, Exit> {
         "g" | "gb" | "gib" => Some(1 << 30),
         _ => None,
     };
+    // Decimals are accepted as for durations (1.5MiB), rounded down to whole bytes.
     scale
-        .zip(number.parse::<u64>().ok())
-        .and_then(|(scale, n)| n.checked_mul(scale))
-        .filter(|&bytes| bytes > 0)
+        .zip(number.parse::<f64>().ok().filter(|n| n.is_finite()))
+        .map(|(scale, n)| n * scale as f64)
+        .filter(|&bytes| bytes >= 1.0 && bytes < u64::MAX as f64)
+        .map(|bytes| bytes as u64)
         .ok_or_else(|| {
             usage(format!(
                 "invalid {option} '{value}': expected a positive size such as 16MiB, 500KiB or 1000000"
@@ -520,11 +526,18 @@ fn parse_shard(spec: &str, job_completion_index: Option<&str>) -> Result<Shard, 
         let value = job_completion_index.ok_or_else(|| {
             bad("auto needs JOB_COMPLETION_INDEX in the environment (a Kubernetes Indexed Job sets it)".into())
         })?;
-        value.trim().parse().map_err(|_| {
+        let index = value.trim().parse().map_err(|_| {
             bad(format!(
                 "JOB_COMPLETION_INDEX '{value}' is not a whole number"
             ))
-        })?
+        })?;
+        if index >= count {
+            return Err(bad(format!(
+                "JOB_COMPLETION_INDEX {index} is out of range: it must be less than COUNT \
+                 {count} (the Job's completions)"
+            )));
+        }
+        index
     } else {
         index
             .trim()
@@ -632,6 +645,11 @@ mod tests {
         assert_eq!(settings.timeout, Duration::from_millis(500));
         assert_eq!(settings.max_bytes, 2048);
         assert_eq!(settings.verbosity, 2);
+        let size = |value: &str| parse_size("--max-bytes", value).ok();
+        assert_eq!(size("1.5MiB"), Some(1_572_864));
+        assert_eq!(size("16M"), Some(16 << 20));
+        assert_eq!(size("1000000"), Some(1_000_000));
+        assert_eq!(size("0.5"), None);
     }
 
     #[test]

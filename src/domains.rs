@@ -21,7 +21,6 @@
 //! `cluster.local`, as in a browser. A name of one label (`localhost`) has nothing to
 //! register under and is reported.
 
-use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::fs::File;
@@ -33,7 +32,7 @@ use psl::Psl;
 use url::{Host, Url};
 
 use crate::cli::UsageError;
-use crate::input::{describe_io_error, read_bounded_line};
+use crate::input::{describe_io_error, printable, read_bounded_line};
 use crate::Status;
 
 /// The longest input line accepted; longer lines are reported, not buffered.
@@ -401,26 +400,6 @@ fn scheme_without_authority(line: &str) -> Option<String> {
 /// The schemes whose URLs always have a host, per the URL standard.
 fn is_special(scheme: &str) -> bool {
     matches!(scheme, "http" | "https" | "ws" | "wss" | "ftp" | "file")
-}
-
-/// `text` with control characters escaped, so that a message never moves the cursor or
-/// rings the bell.
-fn printable(text: &str) -> Cow<'_, str> {
-    if text.chars().any(char::is_control) {
-        Cow::Owned(
-            text.chars()
-                .map(|c| {
-                    if c.is_control() {
-                        c.escape_default().to_string()
-                    } else {
-                        c.to_string()
-                    }
-                })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(text)
-    }
 }
 
 #[cfg(test)]

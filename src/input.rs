@@ -1,6 +1,7 @@
 //! Where page URLs come from: arguments, `-i FILE`, stdin. Numbering, de-duplication and
 //! sharding happen here, lazily, so a 100k-line list is never held in memory whole.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 use std::fs::File;
@@ -142,12 +143,42 @@ pub fn parse_page_url(raw: &str) -> Result<Url, String> {
 
 fn looks_like_host(candidate: &str) -> bool {
     let host = candidate.split(':').next().unwrap_or_default();
+    // "index.html" is a file name, not a host: no suggestion for it.
+    let file_name = host.rsplit_once('.').is_some_and(|(_, extension)| {
+        FILE_EXTENSIONS.contains(&extension.to_ascii_lowercase().as_str())
+    });
     host == "localhost"
         || (host.contains('.')
             && !host.starts_with('.')
+            && !file_name
             && host
                 .chars()
                 .all(|c| c.is_alphanumeric() || c == '.' || c == '-'))
+}
+
+/// Endings of file names often mistaken for URLs, none of them a top-level domain.
+const FILE_EXTENSIONS: &[&str] = &[
+    "html", "htm", "xhtml", "php", "asp", "aspx", "jsp", "txt", "json", "xml", "csv", "pdf",
+];
+
+/// `text` with control characters escaped, so that a message never moves the cursor or
+/// rings the bell.
+pub(crate) fn printable(text: &str) -> Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        Cow::Owned(
+            text.chars()
+                .map(|c| {
+                    if c.is_control() {
+                        c.escape_default().to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 /// The inputs in order: de-duplicated, numbered and sharded, read lazily.
@@ -275,6 +306,11 @@ impl Iterator for FileLines {
             }
             let mut bytes = line.as_slice();
             if self.line_number == 1 {
+                if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+                    // One message for the file, not one per (garbled) line.
+                    self.done = true;
+                    return Some(self.bad("the file is UTF-16; save it as UTF-8".into()));
+                }
                 bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
             }
             let Ok(text) = std::str::from_utf8(bytes) else {
@@ -289,7 +325,7 @@ impl Iterator for FileLines {
                     source: url.to_string(),
                     target: Ok(Target::Page(url)),
                 },
-                Err(problem) => self.bad(format!("invalid URL '{text}': {problem}")),
+                Err(problem) => self.bad(format!("invalid URL '{}': {problem}", printable(text))),
             });
         }
         None

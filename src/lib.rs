@@ -77,6 +77,7 @@ pub fn main_with_args(args: &[String]) -> ExitCode {
     };
     progress::init_logging(settings.verbosity);
     let stop = stop_on_signals();
+    let sharded = settings.shard.is_some();
     let stdout = io::stdout().lock();
     let sink = Sink::new(settings.output, BufWriter::with_capacity(64 * 1024, stdout));
     match run(settings, sink, &stop) {
@@ -84,6 +85,16 @@ pub fn main_with_args(args: &[String]) -> ExitCode {
             stopped_by: Some(signal),
             ..
         }) => signal.into(),
+        // Only -i files can turn out empty (the command line was checked). A shard of a
+        // short list may be empty by design: an Indexed Job's extra pod has nothing to do.
+        Ok(Summary { pages: 0, .. }) if !sharded => {
+            log::error!("no URL given: the input files held none (only blank lines and comments)");
+            Status::Usage.into()
+        }
+        Ok(Summary { pages: 0, .. }) => {
+            log::info!("this shard holds no inputs");
+            Status::Success.into()
+        }
         Ok(summary) if summary.failed == 0 => Status::Success.into(),
         Ok(_) => Status::SomeFailed.into(),
         Err(error) => {

@@ -134,8 +134,8 @@ fn every_numeric_and_duration_option_rejects_bad_values() {
             format!("invalid --max-bytes '16XB': {SIZE}"),
         ),
         (
-            &["--max-bytes", "1.5MiB"],
-            format!("invalid --max-bytes '1.5MiB': {SIZE}"),
+            &["--max-bytes", "0.5B"],
+            format!("invalid --max-bytes '0.5B': {SIZE}"),
         ),
         (
             &["--max-bytes", "99999999999G"],
@@ -255,7 +255,7 @@ fn shard_specs_out_of_range_or_malformed_are_usage_errors() {
         (
             "auto/2",
             Some("2"),
-            "invalid --shard 'auto/2': INDEX 2 is out of range: it must be less than COUNT 2"
+            "invalid --shard 'auto/2': JOB_COMPLETION_INDEX 2 is out of range: it must be less than COUNT 2 (the Job's completions)"
                 .into(),
         ),
         (
@@ -343,14 +343,79 @@ fn ten_thousand_duplicate_lines_in_a_file_fetch_each_page_once() {
 }
 
 #[test]
-fn a_file_of_only_blank_lines_and_comments_fetches_nothing_and_succeeds() {
+fn a_file_of_only_blank_lines_and_comments_is_no_url_at_all() {
     let server = abc_server();
     let list = TempFile::with("\u{feff}# nothing yet\r\n\r\n   \n\t# indented\n");
     let out = run(["-i", &list.arg()]);
+    assert_eq!(
+        out.stderr,
+        "error: no URL given: the input files held none (only blank lines and comments)\n"
+    );
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.code, 2);
+    assert_eq!(server.total_hits(), 0);
+}
+
+#[test]
+fn an_empty_shard_succeeds_quietly() {
+    // Positions 0, 1 and 2 go to shards 0, 1 and 2: shard 3 of 4 gets none.
+    let server = abc_server();
+    let list = TempFile::with(lines(&[
+        server.url("/a"),
+        server.url("/b"),
+        server.url("/c"),
+    ]));
+    let out = run(["-i", &list.arg(), "--shard", "3/4"]);
     assert_eq!(out.stderr, "");
     assert_eq!(out.stdout, "");
     assert_eq!(out.code, 0);
     assert_eq!(server.total_hits(), 0);
+}
+
+#[test]
+fn a_utf16_input_file_is_named_once() {
+    let server = abc_server();
+    let utf16: Vec<u8> = "\u{feff}http://127.0.0.1/a\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let list = TempFile::with(utf16);
+    let out = run(["-i", &list.arg(), &server.url("/a")]);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "error: {}:1: the file is UTF-16; save it as UTF-8\n",
+            list.arg()
+        )
+    );
+    assert_eq!(out.stdout, lines(&[server.url("/from-a")]));
+    assert_eq!(out.code, 1);
+}
+
+#[test]
+fn control_characters_in_a_bad_line_are_escaped() {
+    let list = TempFile::with("exa\u{7}mple\u{0}.com/x\n");
+    let out = run(["-i", &list.arg()]);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "error: {}:1: invalid URL 'exa\\u{{7}}mple\\u{{0}}.com/x': not an absolute URL: \
+             it needs a scheme and a host, as in https://example.com/\n",
+            list.arg()
+        )
+    );
+    assert_eq!(out.code, 1);
+}
+
+#[test]
+fn a_file_name_gets_no_https_suggestion() {
+    let out = run(["index.html"]);
+    assert_eq!(
+        out.stderr,
+        "error: invalid URL 'index.html' (from argument): not an absolute URL: it needs a \
+         scheme and a host, as in https://example.com/\n"
+    );
+    assert_eq!(out.code, 2);
 }
 
 #[cfg(unix)]
