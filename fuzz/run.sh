@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Fuzz decode + extract with cargo fuzz (nightly) for a bounded time.
+#
+#   fuzz/run.sh [SECONDS] [TARGET...]
+#
+# Runs each TARGET (default: extract, charset) for SECONDS (default 120) in one
+# libFuzzer process, then prints its executions, speed, coverage and whether it found a
+# crash. Exits non-zero when a target crashed, hung, ran out of memory or failed to
+# build. Crash inputs land in fuzz/artifacts/TARGET/, the growing corpus in
+# fuzz/corpus/TARGET/, the libFuzzer log in fuzz/artifacts/TARGET/fuzz.log.
+#
+# Seeds: fuzz/seeds/TARGET/ (small, hand-written) and, for extract, the pages of the
+# shared corpus ($SHARED/corpus/pages, default ../shared) when it exists, read only.
+#
+# A crash input is kept as a regression test: minimise it with
+#   cargo +nightly fuzz tmin --fuzz-dir fuzz -O -a TARGET fuzz/artifacts/TARGET/crash-...
+# and copy the result into tests/fuzz-regressions/ under a name that says what it found.
+set -euo pipefail
+
+seconds=${1:-120}
+shift || true
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+    targets=(extract charset)
+fi
+case $seconds in
+'' | *[!0-9]*)
+    echo "usage: fuzz/run.sh [SECONDS] [TARGET...]" >&2
+    exit 2
+    ;;
+esac
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+shared_pages=${SHARED:-$repo/../shared}/corpus/pages
+
+# Largest input libFuzzer makes or keeps; longer seed files are cut to it.
+max_len=65536
+# A single input taking longer than this is a hang: the parse budget is 2 s.
+input_timeout=20
+
+if ! rustup toolchain list | grep -q '^nightly'; then
+    echo "fuzz/run.sh: the nightly toolchain is needed (rustup toolchain install nightly)" >&2
+    exit 1
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "fuzz/run.sh: installing cargo-fuzz" >&2
+    timeout 1800 cargo install cargo-fuzz --locked
+fi
+
+# Optimised, with debug assertions and overflow checks on, under AddressSanitizer (the
+# default): the same flags for build and run, so that run does not rebuild.
+fuzz_opts=(--fuzz-dir fuzz --release --debug-assertions)
+host=$(rustc +nightly -vV | sed -n 's/^host: //p')
+
+status=0
+for target in "${targets[@]}"; do
+    artifacts=fuzz/artifacts/$target
+    corpus=fuzz/corpus/$target
+    mkdir -p "$artifacts" "$corpus"
+    log=$artifacts/fuzz.log
+
+    echo "== $target: building" >&2
+    if ! timeout 1800 cargo +nightly fuzz build "${fuzz_opts[@]}" "$target"; then
+        echo "== $target: BUILD FAILED" >&2
+        status=1
+        continue
+    fi
+
+    seeds=("fuzz/seeds/$target")
+    if [ "$target" = extract ] && [ -d "$shared_pages" ]; then
+        seeds+=("$shared_pages")
+    fi
+    before=$(find "$artifacts" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' \) | sort)
+
+    echo "== $target: fuzzing for ${seconds}s (log: $log)" >&2
+    set +e
+    # The binary just built, run as `cargo fuzz run TARGET CORPUS SEEDS... -- FLAGS`
+    # runs it, but without a second build: other people's edits to src/ in between
+    # would make `cargo fuzz run` rebuild inside the time limit. The outer timeout
+    # only catches a libFuzzer that stops honouring its own limits.
+    timeout --kill-after=30 $((seconds + input_timeout + 120)) \
+        "fuzz/target/$host/release/$target" \
+        -artifact_prefix="$artifacts/" \
+        -max_total_time="$seconds" -max_len="$max_len" -timeout="$input_timeout" \
+        -report_slow_units=2 -rss_limit_mb=2048 -print_final_stats=1 \
+        "$corpus" "${seeds[@]}" >"$log" 2>&1
+    rc=$?
+    set -e
+
+    after=$(find "$artifacts" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' \) | sort)
+    found=$(comm -13 <(echo "$before") <(echo "$after") | sed '/^$/d')
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
+    speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n1)
+    rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -n1)
+    last=$(grep -E '^#[0-9]+' "$log" | tail -n1 || true)
+    cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
+    ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
+    corp=$(sed -n 's/.* corp: \([^ ]*\).*/\1/p' <<<"$last")
+    slow=$(grep -c '^Slowest unit' "$log" || true)
+
+    echo "== $target: executions=${execs:-?} exec/s=${speed:-?} cov=${cov:-?} ft=${ft:-?} corpus=${corp:-?} peak_rss_mb=${rss:-?} slow_units_reported=${slow} exit=$rc"
+    if [ $rc -ne 0 ] || [ -n "$found" ]; then
+        status=1
+        if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+            echo "== $target: HUNG: libFuzzer did not stop within its time limit" >&2
+        fi
+        echo "== $target: CRASH FOUND (exit $rc)${found:+: $found}" >&2
+        grep -E -m5 'panicked at|ERROR: libFuzzer|ERROR: AddressSanitizer|SUMMARY' "$log" >&2 || true
+    else
+        echo "== $target: no crash found"
+    fi
+done
+exit $status

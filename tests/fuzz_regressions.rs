@@ -1,0 +1,97 @@
+//! Inputs the fuzzer found (`tests/fuzz-regressions/`), run through the checks of the
+//! fuzz targets (`fuzz/check.rs`) on stable, so that a fixed crash stays fixed.
+//!
+//! Each file is named after what it found. Every file goes through both targets'
+//! checks: they read the same bytes their own way, and a panic in either fails.
+
+#[path = "../fuzz/check.rs"]
+mod check;
+
+use std::fs;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use check::{check_charset, check_extract, Extracted};
+
+fn regression_inputs() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|err| panic!("{}: {err}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.is_file() && path.extension().is_none_or(|ext| ext != "md"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_kept_fuzz_input_passes_the_fuzz_checks() {
+    let mut failed = Vec::new();
+    for path in regression_inputs() {
+        let data = fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            check_extract(&data);
+            check_charset(&data);
+        }));
+        if outcome.is_err() {
+            failed.push(path.display().to_string());
+        }
+    }
+    assert!(failed.is_empty(), "fuzz checks failed on {failed:?}");
+}
+
+// The harness itself: it must see the links, read the header, and catch what it is
+// there to catch.
+
+#[test]
+fn a_plain_document_is_read_against_the_fallback_url() {
+    let html = br#"<a href="/a">a</a><a href="mailto:x@y.test">m</a><a href="b">b</a>"#;
+    assert_eq!(check_extract(html), Extracted::Links { web: 2, skipped: 1 });
+}
+
+#[test]
+fn the_header_gives_the_page_url_and_the_charset() {
+    let input = b"\0https://h.test/d/\0text/html; charset=koi8-r\0<a href=\"x?\xc1\">x</a>";
+    let case = check::ExtractCase::from_input(input);
+    assert_eq!(case.page_url.as_str(), "https://h.test/d/");
+    assert_eq!(case.transport_charset.as_deref(), Some("koi8-r"));
+    assert_eq!(case.body, b"<a href=\"x?\xc1\">x</a>");
+    assert_eq!(
+        check_extract(input),
+        Extracted::Links { web: 1, skipped: 0 }
+    );
+
+    // A bare label; a page URL that is not http(s) falls back.
+    let case = check::ExtractCase::from_input(b"\0file:///tmp/x\0shift_jis\0body");
+    assert_eq!(case.page_url.as_str(), check::FALLBACK_PAGE_URL);
+    assert_eq!(case.transport_charset.as_deref(), Some("shift_jis"));
+    assert_eq!(case.body, b"body");
+
+    // Missing fields are empty.
+    let case = check::ExtractCase::from_input(b"\0http://h.test/");
+    assert_eq!(case.page_url.as_str(), "http://h.test/");
+    assert_eq!(case.transport_charset, None);
+    assert_eq!(case.body, b"");
+}
+
+#[test]
+fn the_url_check_rejects_what_it_must() {
+    let case = check::ExtractCase::from_input(b"");
+    for bad in ["mailto:x@y.test", "file:///etc/passwd", "ftp://f.test/"] {
+        let url = url::Url::parse(bad).expect("test URL");
+        let outcome = catch_unwind(AssertUnwindSafe(|| check::check_web_url(&url, &case)));
+        assert!(outcome.is_err(), "{bad} passed the check");
+    }
+    let good = url::Url::parse("https://h.test/p%7Cq?a|b").expect("test URL");
+    check::check_web_url(&good, &case);
+}
+
+#[test]
+fn the_charset_checks_hold_on_known_values() {
+    assert_eq!(
+        check::check_charset_parameter(r#"text/html; x="a;charset=b"; charset="k\"o""#).as_deref(),
+        Some("k\"o")
+    );
+    check_charset(b"koi8-r\0<meta charset=utf-8>");
+    check_charset(b"\xef\xbb\xbf<meta charset=utf-16le>");
+}
