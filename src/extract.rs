@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use encoding_rs::{EncoderResult, Encoding, UTF_8};
 use html5ever::tendril::{StrTendril, TendrilSink};
-use html5ever::tree_builder::TreeBuilderOpts;
-use html5ever::{local_name, ns, parse_document, ParseOpts};
+use html5ever::tree_builder::{ElementFlags, NodeOrText, QuirksMode, TreeBuilderOpts, TreeSink};
+use html5ever::{local_name, ns, parse_document, Attribute, ExpandedName, ParseOpts, QualName};
 use markup5ever_rcdom::{Handle, NodeData, RcDom};
 use url::Url;
 
@@ -107,7 +107,7 @@ fn collect_hrefs(html: &str, budget: Option<Duration>) -> Result<Hrefs, ExtractE
         ..ParseOpts::default()
     };
     let started = Instant::now();
-    let mut parser = parse_document(RcDom::default(), opts);
+    let mut parser = parse_document(LinkDom(RcDom::default()), opts);
     let mut rest = html;
     while !rest.is_empty() {
         let mut end = rest.len().min(PARSE_CHUNK_BYTES);
@@ -157,6 +157,166 @@ fn collect_hrefs(html: &str, budget: Option<Duration>) -> Result<Hrefs, ExtractE
         stack.extend(children.iter().rev().cloned());
     }
     Ok(hrefs)
+}
+
+/// The rcdom as links need it: [`RcDom`] does all the tree building, but text, comments
+/// and parse errors are not kept. Links are elements and attributes only, and the tree
+/// builder never looks at text it has appended, so the tree of elements is the same;
+/// leaving text out saves copying and holding most of the page a second time (inline
+/// scripts and styles are text too).
+struct LinkDom(RcDom);
+
+impl LinkDom {
+    /// `child`, unless it is text or a comment: those are dropped.
+    fn kept(child: NodeOrText<Handle>) -> Option<NodeOrText<Handle>> {
+        match child {
+            NodeOrText::AppendText(_) => None,
+            NodeOrText::AppendNode(node)
+                if matches!(
+                    node.data,
+                    NodeData::Comment { .. } | NodeData::ProcessingInstruction { .. }
+                ) =>
+            {
+                None
+            }
+            child => Some(child),
+        }
+    }
+}
+
+impl TreeSink for LinkDom {
+    type Handle = Handle;
+    type Output = RcDom;
+    type ElemName<'a>
+        = ExpandedName<'a>
+    where
+        Self: 'a;
+
+    fn finish(self) -> RcDom {
+        self.0
+    }
+
+    fn parse_error(&self, _message: Cow<'static, str>) {}
+
+    fn get_document(&self) -> Handle {
+        self.0.get_document()
+    }
+
+    fn elem_name<'a>(&'a self, target: &'a Handle) -> ExpandedName<'a> {
+        self.0.elem_name(target)
+    }
+
+    fn create_element(&self, name: QualName, attrs: Vec<Attribute>, flags: ElementFlags) -> Handle {
+        self.0.create_element(name, attrs, flags)
+    }
+
+    fn create_comment(&self, _text: StrTendril) -> Handle {
+        self.0.create_comment(StrTendril::new())
+    }
+
+    fn create_pi(&self, _target: StrTendril, _data: StrTendril) -> Handle {
+        self.0.create_pi(StrTendril::new(), StrTendril::new())
+    }
+
+    fn append(&self, parent: &Handle, child: NodeOrText<Handle>) {
+        if let Some(child) = Self::kept(child) {
+            self.0.append(parent, child);
+        }
+    }
+
+    fn append_based_on_parent_node(
+        &self,
+        element: &Handle,
+        prev_element: &Handle,
+        child: NodeOrText<Handle>,
+    ) {
+        if let Some(child) = Self::kept(child) {
+            self.0
+                .append_based_on_parent_node(element, prev_element, child);
+        }
+    }
+
+    fn append_doctype_to_document(
+        &self,
+        name: StrTendril,
+        public_id: StrTendril,
+        system_id: StrTendril,
+    ) {
+        self.0
+            .append_doctype_to_document(name, public_id, system_id);
+    }
+
+    fn mark_script_already_started(&self, node: &Handle) {
+        self.0.mark_script_already_started(node);
+    }
+
+    fn pop(&self, node: &Handle) {
+        self.0.pop(node);
+    }
+
+    fn get_template_contents(&self, target: &Handle) -> Handle {
+        self.0.get_template_contents(target)
+    }
+
+    fn same_node(&self, x: &Handle, y: &Handle) -> bool {
+        self.0.same_node(x, y)
+    }
+
+    fn set_quirks_mode(&self, mode: QuirksMode) {
+        self.0.set_quirks_mode(mode);
+    }
+
+    fn append_before_sibling(&self, sibling: &Handle, new_node: NodeOrText<Handle>) {
+        if let Some(new_node) = Self::kept(new_node) {
+            self.0.append_before_sibling(sibling, new_node);
+        }
+    }
+
+    fn add_attrs_if_missing(&self, target: &Handle, attrs: Vec<Attribute>) {
+        self.0.add_attrs_if_missing(target, attrs);
+    }
+
+    fn associate_with_form(
+        &self,
+        target: &Handle,
+        form: &Handle,
+        nodes: (&Handle, Option<&Handle>),
+    ) {
+        self.0.associate_with_form(target, form, nodes);
+    }
+
+    fn remove_from_parent(&self, target: &Handle) {
+        self.0.remove_from_parent(target);
+    }
+
+    fn reparent_children(&self, node: &Handle, new_parent: &Handle) {
+        self.0.reparent_children(node, new_parent);
+    }
+
+    fn is_mathml_annotation_xml_integration_point(&self, handle: &Handle) -> bool {
+        self.0.is_mathml_annotation_xml_integration_point(handle)
+    }
+
+    fn set_current_line(&self, line_number: u64) {
+        self.0.set_current_line(line_number);
+    }
+
+    fn allow_declarative_shadow_roots(&self, intended_parent: &Handle) -> bool {
+        self.0.allow_declarative_shadow_roots(intended_parent)
+    }
+
+    fn attach_declarative_shadow(
+        &self,
+        location: &Handle,
+        template: &Handle,
+        attrs: &[Attribute],
+    ) -> bool {
+        self.0.attach_declarative_shadow(location, template, attrs)
+    }
+
+    fn maybe_clone_an_option_into_selectedcontent(&self, option: &Handle) {
+        self.0.maybe_clone_an_option_into_selectedcontent(option);
+    }
 }
 
 fn resolve(
