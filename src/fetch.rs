@@ -138,6 +138,11 @@ impl Fetcher {
             // Keep-alive per host: one idle connection per worker is enough.
             .max_idle_connections(settings.jobs.max(8) * 2)
             .max_idle_connections_per_host(settings.jobs)
+            // Each connection zero-fills its input buffer (128 KiB by default). It must
+            // be larger than the largest response head accepted (ureq's default, 64 KiB)
+            // for a larger head to be named as such; 68 KiB saves 2 MiB of resident
+            // memory at 32 connections.
+            .input_buffer_size(68 * 1024)
             .build();
         Fetcher {
             agent: config.new_agent(),
