@@ -16,6 +16,7 @@ pub mod html_file;
 pub mod input;
 pub mod output;
 mod progress;
+pub mod seen;
 
 use std::collections::VecDeque;
 use std::io::{self, BufWriter, IsTerminal, Write};

@@ -9,11 +9,12 @@ use std::io::{self, Write};
 use url::{Position, Url};
 
 use crate::cli::OutputFormat;
+use crate::seen::Seen;
 
 /// Where results go, in the chosen format.
 pub enum Sink<W: Write> {
     /// One absolute URL per line, unique over the whole run.
-    Lines { out: W, seen: HashSet<String> },
+    Lines { out: W, seen: Seen },
     /// `{"origin": ["rest", ...], ...}`, origins sorted, each list in first-seen order.
     Json {
         out: W,
@@ -27,7 +28,7 @@ pub enum Sink<W: Write> {
 #[derive(Default)]
 pub struct OriginLinks {
     rests: Vec<String>,
-    seen: HashSet<String>,
+    seen: Seen,
 }
 
 impl<W: Write> Sink<W> {
@@ -35,7 +36,7 @@ impl<W: Write> Sink<W> {
         match format {
             OutputFormat::Stdout => Sink::Lines {
                 out,
-                seen: HashSet::new(),
+                seen: Seen::default(),
             },
             OutputFormat::Json => Sink::Json {
                 out,
@@ -50,8 +51,7 @@ impl<W: Write> Sink<W> {
         match self {
             Sink::Lines { out, seen } => {
                 for link in links {
-                    if !seen.contains(link.as_str()) {
-                        seen.insert(link.as_str().to_owned());
+                    if seen.insert(link.as_str()) {
                         out.write_all(link.as_str().as_bytes())?;
                         out.write_all(b"\n")?;
                     }
@@ -67,8 +67,7 @@ impl<W: Write> Sink<W> {
                         Some(entry) => entry,
                         None => origins.entry(origin.to_owned()).or_default(),
                     };
-                    if !entry.seen.contains(rest) {
-                        entry.seen.insert(rest.to_owned());
+                    if entry.seen.insert(rest) {
                         entry.rests.push(rest.to_owned());
                     }
                 }
@@ -78,11 +77,11 @@ impl<W: Write> Sink<W> {
                 let mut seen = HashSet::with_capacity(links.len());
                 for link in links {
                     if seen.insert(link.as_str()) {
-                        writeln!(
-                            out,
-                            "{{\"source\":{source},\"url\":{}}}",
-                            json_string(link.as_str())
-                        )?;
+                        out.write_all(b"{\"source\":")?;
+                        out.write_all(source.as_bytes())?;
+                        out.write_all(b",\"url\":")?;
+                        serde_json::to_writer(&mut *out, link.as_str())?;
+                        out.write_all(b"}\n")?;
                     }
                 }
             }
