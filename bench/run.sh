@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# make bench: build the release binary (and the static musl one when the musl target is
+# installed), then run the benchmark suite (bench/suite.rs), which prints the table and
+# rewrites the generated part of bench/RESULTS.md. Needs no internet.
+#
+#   bench/run.sh [suite options...]     e.g. --quick, --runs 7, --corpus DIR
+#
+# Environment: BENCH_STATIC=0 skips the musl build; SHARED (default ../shared) is where
+# the conformance corpus lives: its real 100-200 KB pages are also measured when present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+MUSL_TARGET=x86_64-unknown-linux-musl
+BIN=target/release/link-extractor
+STATIC_BIN=target/$MUSL_TARGET/release/link-extractor
+SHARED=${SHARED:-../shared}
+
+if [[ ! -x /usr/bin/time ]]; then
+    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+        apt-get update -qq && apt-get install -y -qq --no-install-recommends time
+    else
+        echo "bench: /usr/bin/time is needed for peak RSS (Debian: apt-get install time)" >&2
+        exit 1
+    fi
+fi
+
+build_started=$(date +%s)
+timeout 1800 cargo build --release --locked
+args=(--bin "$BIN" --out bench/RESULTS.md)
+if [[ ${BENCH_STATIC:-1} != 0 ]] && rustup target list --installed 2>/dev/null | grep -qx "$MUSL_TARGET"; then
+    timeout 1800 make --no-print-directory static
+    args+=(--static-bin "$STATIC_BIN")
+else
+    echo "bench: skipping the musl comparison (target $MUSL_TARGET not installed, or BENCH_STATIC=0)" >&2
+fi
+if [[ -d $SHARED/corpus/pages ]]; then
+    args+=(--corpus "$SHARED/corpus")
+fi
+timeout 1800 cargo bench --locked --bench suite --no-run
+echo "bench: builds took $(( $(date +%s) - build_started )) s" >&2
+
+# The measurements bound every run of the binary themselves (timeout(1)); this bounds
+# the whole suite.
+timeout 600 cargo bench --locked --bench suite -- all "${args[@]}" "$@"
