@@ -9,22 +9,7 @@
 use std::fs::File;
 use std::io::ErrorKind;
 
-use crate::support::{cmd, lines, links_page, run, Response, Server, TempFile};
-
-/// A server with `/a`, `/b`, `/c`, each linking to `/from-a`...
-fn abc_server() -> Server {
-    let server = Server::start();
-    for name in ["a", "b", "c"] {
-        server.page(
-            &format!("/{name}"),
-            Response::html(links_page(
-                &format!("Page {name}"),
-                &[&format!("/from-{name}")],
-            )),
-        );
-    }
-    server
-}
+use crate::support::{abc_server, cmd, lines, run, Server, TempFile};
 
 /// Runs a valid page URL of `server` followed by `args`, with `JOB_COMPLETION_INDEX` set
 /// if `index` is given, and checks the usage error: exit 2, exactly `error: MESSAGE` on

@@ -351,17 +351,7 @@ const RUN_LIMIT: Duration = Duration::from_secs(60);
 
 fn binary() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_link-extractor"));
-    for name in [
-        "RUST_LOG",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        "NO_PROXY",
-        "no_proxy",
-    ] {
+    for name in crate::support::run::CLEARED_ENV {
         command.env_remove(name);
     }
     command

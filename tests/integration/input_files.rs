@@ -1,22 +1,7 @@
 //! URL lists from `-i FILE` and `-i -`: comments, blank lines, CRLF, BOM, bad lines
 //! reported as FILE:LINE, duplicates fetched once.
 
-use crate::support::{cmd, lines, links_page, run, Response, Server, TempFile};
-
-/// A server with pages `/a`, `/b`, `/c`, each linking to `/from-a`...
-fn abc_server() -> Server {
-    let server = Server::start();
-    for name in ["a", "b", "c"] {
-        server.page(
-            &format!("/{name}"),
-            Response::html(links_page(
-                &format!("Page {name}"),
-                &[&format!("/from-{name}")],
-            )),
-        );
-    }
-    server
-}
+use crate::support::{abc_server, cmd, lines, links_page, run, Response, Server, TempFile};
 
 fn abc_links(server: &Server) -> String {
     lines(&[

@@ -104,3 +104,18 @@ pub fn lines<S: AsRef<str>>(lines: &[S]) -> String {
         .map(|line| format!("{}\n", line.as_ref()))
         .collect()
 }
+
+/// A server with pages `/a`, `/b`, `/c`, each linking to `/from-a`...
+pub fn abc_server() -> Server {
+    let server = Server::start();
+    for name in ["a", "b", "c"] {
+        server.page(
+            &format!("/{name}"),
+            Response::html(links_page(
+                &format!("Page {name}"),
+                &[&format!("/from-{name}")],
+            )),
+        );
+    }
+    server
+}

@@ -15,7 +15,7 @@ const RUN_LIMIT: Duration = Duration::from_secs(60);
 
 /// Environment variables that would change what the binary does; removed unless a test
 /// sets them.
-const CLEARED_ENV: &[&str] = &[
+pub const CLEARED_ENV: &[&str] = &[
     "RUST_LOG",
     "HTTP_PROXY",
     "HTTPS_PROXY",
