@@ -23,7 +23,6 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::process::ExitCode;
@@ -32,7 +31,7 @@ use psl::Psl;
 use url::{Host, Url};
 
 use crate::cli::UsageError;
-use crate::input::{describe_io_error, printable, read_bounded_line};
+use crate::input::{self, describe_io_error, printable, read_bounded_line};
 use crate::Status;
 
 /// The longest input line accepted; longer lines are reported, not buffered.
@@ -125,26 +124,13 @@ pub fn parse_args(args: &[String]) -> Result<Command, UsageError> {
     ))
 }
 
-/// Opens the input now, so that a missing file is a usage error before anything is
-/// read. Returns the name used in messages (`-` for stdin, as for `-i -`) and a reader.
-fn open(path: Option<&str>) -> Result<(String, Box<dyn Read>), UsageError> {
-    let Some(path) = path else {
-        return Ok(("-".into(), Box::new(io::stdin())));
-    };
-    let cannot = |why: String| UsageError(format!("cannot read input file '{path}': {why}"));
-    let file = File::open(path).map_err(|e| cannot(describe_io_error(&e)))?;
-    let metadata = file.metadata().map_err(|e| cannot(describe_io_error(&e)))?;
-    if metadata.is_dir() {
-        return Err(cannot("it is a directory".into()));
-    }
-    Ok((path.into(), Box::new(file)))
-}
-
 /// The `domains` subcommand; `args` are the arguments after `domains`.
 pub fn main(args: &[String]) -> ExitCode {
     let opened = parse_args(args).and_then(|command| match command {
         Command::Help => Ok(None),
-        Command::Run(path) => open(path.as_deref()).map(Some),
+        // Opened now, so that a missing file is a usage error before anything is read;
+        // no FILE is stdin, named `-` in messages as for `-i -`.
+        Command::Run(path) => input::open_reader(path.as_deref().unwrap_or("-")).map(Some),
     });
     let (name, reader) = match opened {
         Ok(Some(input)) => input,

@@ -78,11 +78,15 @@ impl Target {
 /// Opens an `-i` argument now, so that a missing file is a usage error before anything
 /// is fetched.
 pub fn open_file(path: &str) -> Result<InputSource, UsageError> {
+    let (name, reader) = open_reader(path)?;
+    Ok(InputSource::File { name, reader })
+}
+
+/// Opens a file of lines (`-` is stdin) for `-i` and for `domains`: a missing file or a
+/// directory is a usage error. Returns the name used in messages and the reader.
+pub fn open_reader(path: &str) -> Result<(String, Box<dyn Read + Send>), UsageError> {
     if path == "-" {
-        return Ok(InputSource::File {
-            name: "-".into(),
-            reader: Box::new(io::stdin()),
-        });
+        return Ok(("-".into(), Box::new(io::stdin())));
     }
     let cannot = |why: String| UsageError(format!("cannot read input file '{path}': {why}"));
     let file = File::open(path).map_err(|e| cannot(describe_io_error(&e)))?;
@@ -90,10 +94,7 @@ pub fn open_file(path: &str) -> Result<InputSource, UsageError> {
     if metadata.is_dir() {
         return Err(cannot("it is a directory".into()));
     }
-    Ok(InputSource::File {
-        name: path.into(),
-        reader: Box::new(file),
-    })
+    Ok((path.into(), Box::new(file)))
 }
 
 /// Plain words for the I/O errors users meet with input files.
