@@ -22,12 +22,10 @@ use std::collections::VecDeque;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use crossbeam_channel::{bounded, never, select, unbounded, Receiver};
-
 use url::Url;
 
 use crate::cli::{Exit, Settings};
@@ -390,18 +388,7 @@ impl Worker {
             Some(base) => base.clone(),
             None => html_file::file_url(path).map_err(|e| e.to_string())?,
         };
-        let links = {
-            let _slot = self.parse_slots.acquire();
-            extract::links_from_bytes(
-                &bytes,
-                self.html_charset.as_deref(),
-                &page_url,
-                Some(self.fetcher.timeout()),
-            )
-        }
-        .map_err(|e| e.to_string())?;
-        log_links(path, bytes.len(), &links);
-        Ok(links.web)
+        self.extract(path, &bytes, self.html_charset.as_deref(), &page_url)
     }
 
     /// Fetch, decode, extract: the work of one page, on a worker thread.
@@ -410,17 +397,34 @@ impl Worker {
         if page.final_url != *url {
             log::info!("{url}: redirected to {}", page.final_url);
         }
+        self.extract(
+            url.as_str(),
+            &page.body,
+            page.charset.as_deref(),
+            &page.final_url,
+        )
+    }
+
+    /// Bytes to links, the same for fetched pages and local files: one parse slot held,
+    /// the `--timeout` budget for the parse, skipped links logged under `source`.
+    fn extract(
+        &self,
+        source: &str,
+        bytes: &[u8],
+        charset: Option<&str>,
+        page_url: &Url,
+    ) -> Result<Vec<Url>, String> {
         let links = {
             let _slot = self.parse_slots.acquire();
-            extract::links_from_bytes(
-                &page.body,
-                page.charset.as_deref(),
-                &page.final_url,
-                Some(self.fetcher.timeout()),
-            )
+            extract::links_from_bytes(bytes, charset, page_url, Some(self.fetcher.timeout()))
         }
         .map_err(|e| e.to_string())?;
-        log_links(url.as_str(), page.body.len(), &links);
+        if log::log_enabled!(log::Level::Info) {
+            for skipped in &links.skipped {
+                log::info!("{source}: skipped {skipped} (not an http(s) link)");
+            }
+        }
+        log::debug!("{source}: {} bytes, {} links", bytes.len(), links.web.len());
         Ok(links.web)
     }
 }
@@ -467,13 +471,4 @@ impl Drop for ParseSlot<'_> {
         *self.0.free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
         self.0.freed.notify_one();
     }
-}
-
-fn log_links(source: &str, bytes: usize, links: &extract::Links) {
-    if log::log_enabled!(log::Level::Info) {
-        for skipped in &links.skipped {
-            log::info!("{source}: skipped {skipped} (not an http(s) link)");
-        }
-    }
-    log::debug!("{source}: {bytes} bytes, {} links", links.web.len());
 }
