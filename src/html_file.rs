@@ -41,9 +41,8 @@ impl std::error::Error for HtmlFileError {}
 /// Reads a document (`-` is stdin), refusing more than `max_bytes`, as for a fetched
 /// body.
 pub fn read(path: &str, max_bytes: u64) -> Result<Vec<u8>, HtmlFileError> {
-    let unreadable = |error: io::Error| HtmlFileError::Unreadable(describe_io_error(&error));
     if path == "-" {
-        return read_bounded(io::stdin().lock(), max_bytes).map_err(unreadable)?;
+        return read_bounded(io::stdin().lock(), max_bytes);
     }
     let file = File::open(path).map_err(unreadable)?;
     // A directory opens fine on Unix and fails only at the first read, with a message
@@ -51,18 +50,23 @@ pub fn read(path: &str, max_bytes: u64) -> Result<Vec<u8>, HtmlFileError> {
     if file.metadata().map_err(unreadable)?.is_dir() {
         return Err(HtmlFileError::Unreadable("it is a directory".into()));
     }
-    read_bounded(file, max_bytes).map_err(unreadable)?
+    read_bounded(file, max_bytes)
 }
 
-fn read_bounded(reader: impl Read, max_bytes: u64) -> io::Result<Result<Vec<u8>, HtmlFileError>> {
+fn unreadable(error: io::Error) -> HtmlFileError {
+    HtmlFileError::Unreadable(describe_io_error(&error))
+}
+
+fn read_bounded(reader: impl Read, max_bytes: u64) -> Result<Vec<u8>, HtmlFileError> {
     let mut bytes = Vec::new();
     reader
         .take(max_bytes.saturating_add(1))
-        .read_to_end(&mut bytes)?;
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
     if bytes.len() as u64 > max_bytes {
-        return Ok(Err(HtmlFileError::TooLarge(max_bytes)));
+        return Err(HtmlFileError::TooLarge(max_bytes));
     }
-    Ok(Ok(bytes))
+    Ok(bytes)
 }
 
 /// The URL a browser gives a document opened from disk: the file's absolute `file:`
@@ -70,8 +74,7 @@ fn read_bounded(reader: impl Read, max_bytes: u64) -> io::Result<Result<Vec<u8>,
 /// file there would.
 pub fn file_url(path: &str) -> Result<Url, HtmlFileError> {
     if path == "-" {
-        let cwd = std::env::current_dir()
-            .map_err(|e| HtmlFileError::Unreadable(describe_io_error(&e)))?;
+        let cwd = std::env::current_dir().map_err(unreadable)?;
         return Url::from_directory_path(cwd).map_err(|()| HtmlFileError::NoFileUrl);
     }
     let absolute = std::path::absolute(Path::new(path)).map_err(|_| HtmlFileError::NoFileUrl)?;
@@ -94,9 +97,9 @@ mod tests {
 
     #[test]
     fn reading_stops_at_the_byte_limit() {
-        let small = read_bounded(&b"<a href=x>"[..], 10).ok();
-        assert_eq!(small, Some(Ok(b"<a href=x>".to_vec())));
-        let large = read_bounded(&b"<a href=xy>"[..], 10).ok();
-        assert_eq!(large, Some(Err(HtmlFileError::TooLarge(10))));
+        let small = read_bounded(&b"<a href=x>"[..], 10);
+        assert_eq!(small, Ok(b"<a href=x>".to_vec()));
+        let large = read_bounded(&b"<a href=xy>"[..], 10);
+        assert_eq!(large, Err(HtmlFileError::TooLarge(10)));
     }
 }
