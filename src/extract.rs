@@ -14,6 +14,7 @@ use markup5ever_rcdom::{Handle, NodeData, RcDom};
 use url::Url;
 
 use crate::decode;
+use crate::units::human_duration;
 
 /// The links of one document, in document order, duplicates kept.
 #[derive(Debug, Default)]
@@ -40,7 +41,7 @@ impl fmt::Display for ExtractError {
             ExtractError::TooSlow(budget) => write!(
                 f,
                 "HTML too complex: not parsed within {} (--timeout)",
-                crate::fetch::human_duration(*budget)
+                human_duration(*budget)
             ),
         }
     }

@@ -1,15 +1,16 @@
-//! One shared `ureq` agent: explicit timeouts, redirects, a body cap, retries.
+//! HTTP: one shared `ureq` agent with explicit timeouts, redirects followed the way a
+//! browser follows them, a body cap after decompression, and retries with backoff.
 
 use std::fmt;
 use std::io;
 use std::time::{Duration, Instant, SystemTime};
 
-use ureq::http::{header, HeaderName, HeaderValue, Response};
+use ureq::http::{header, HeaderName, HeaderValue, Response, StatusCode};
 use ureq::{Agent, Body};
 use url::Url;
 
-use crate::cli::Settings;
 use crate::decode;
+use crate::units::{human_bytes, human_duration};
 
 /// Longest wait a `Retry-After` header can impose; longer requests are cut to this.
 pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(30);
@@ -19,6 +20,26 @@ const BACKOFF_CAP: Duration = Duration::from_secs(8);
 
 /// What browsers send; some servers answer differently without it.
 const ACCEPT: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5";
+
+/// What the fetch stage needs, validated.
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    /// Limit for one whole attempt: connection, redirects and body.
+    pub timeout: Duration,
+    /// Limit for name resolution plus connection set-up, TLS included.
+    pub connect_timeout: Duration,
+    /// Extra attempts after a transient failure.
+    pub retries: u32,
+    /// Redirects followed per page; 0 follows none.
+    pub max_redirects: u32,
+    /// Largest body accepted, after decompression.
+    pub max_bytes: u64,
+    /// Sent with every request (credentials only to the origin asked for).
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub user_agent: String,
+    /// Requests in flight at most, which sizes the pool of kept-alive connections.
+    pub connections: usize,
+}
 
 /// A fetched HTML page.
 #[derive(Debug)]
@@ -31,7 +52,7 @@ pub struct Page {
 }
 
 /// Why a page could not be fetched, in words for the user.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FetchError {
     /// The whole request took longer than `--timeout`.
     TimedOut(Duration),
@@ -49,6 +70,13 @@ pub enum FetchError {
         reason: String,
     },
     TooManyRedirects(u32),
+    /// A redirect to a URL that is not http(s).
+    RedirectNotHttp(Url),
+    /// A redirect whose `Location` does not resolve to a URL.
+    InvalidLocation {
+        location: String,
+        error: url::ParseError,
+    },
     /// The body, after decompression, is larger than `--max-bytes`.
     TooLarge(u64),
     /// The Content-Type is not HTML (or, missing, the body does not look like HTML).
@@ -68,13 +96,11 @@ impl fmt::Display for FetchError {
             FetchError::TimedOut(limit) => {
                 write!(f, "timed out after {} (--timeout)", human_duration(*limit))
             }
-            FetchError::ConnectTimedOut(limit) => {
-                write!(
-                    f,
-                    "could not connect within {} (--connect-timeout)",
-                    human_duration(*limit)
-                )
-            }
+            FetchError::ConnectTimedOut(limit) => write!(
+                f,
+                "could not connect within {} (--connect-timeout)",
+                human_duration(*limit)
+            ),
             FetchError::HostNotFound => f.write_str("host not found (DNS lookup failed)"),
             FetchError::Connection(why) => write!(f, "connection failed: {why}"),
             FetchError::Tls(why) => write!(f, "TLS error: {why}"),
@@ -84,6 +110,13 @@ impl fmt::Display for FetchError {
             FetchError::TooManyRedirects(max) => {
                 write!(f, "too many redirects (more than {max}, --max-redirects)")
             }
+            FetchError::RedirectNotHttp(target) => {
+                write!(f, "redirected to {target}, which is not an http(s) URL")
+            }
+            FetchError::InvalidLocation { location, error } => write!(
+                f,
+                "bad HTTP response: redirect to an invalid Location '{location}': {error}"
+            ),
             FetchError::TooLarge(max) => {
                 write!(f, "page larger than {} (--max-bytes)", human_bytes(*max))
             }
@@ -110,34 +143,44 @@ impl FetchError {
     }
 }
 
+/// A failed attempt, with the server's `Retry-After` when it sent one.
+struct Failure {
+    error: FetchError,
+    retry_after: Option<Duration>,
+}
+
+impl From<FetchError> for Failure {
+    fn from(error: FetchError) -> Self {
+        Failure {
+            error,
+            retry_after: None,
+        }
+    }
+}
+
 /// Fetches pages; shared by every worker thread.
 pub struct Fetcher {
     agent: Agent,
-    headers: Vec<(HeaderName, HeaderValue)>,
-    retries: u32,
-    max_bytes: u64,
-    max_redirects: u32,
-    timeout: Duration,
-    connect_timeout: Duration,
+    config: FetchConfig,
 }
 
 impl Fetcher {
-    pub fn new(settings: &Settings) -> Self {
-        let config = Agent::config_builder()
+    pub fn new(config: FetchConfig) -> Self {
+        let agent_config = Agent::config_builder()
             // ureq sets no timeouts by default; a CLI that must never hang sets them all.
-            .timeout_global(Some(settings.timeout))
-            .timeout_resolve(Some(settings.connect_timeout))
-            .timeout_connect(Some(settings.connect_timeout))
-            // Redirects are followed in `attempt`, with the url crate.
+            .timeout_global(Some(config.timeout))
+            .timeout_resolve(Some(config.connect_timeout))
+            .timeout_connect(Some(config.connect_timeout))
+            // Redirects are followed in `follow_redirects`, with the url crate.
             .max_redirects(0)
             .max_redirects_will_error(false)
             // Statuses are judged here, with the response in hand (Retry-After).
             .http_status_as_error(false)
-            .user_agent(settings.user_agent.as_str())
+            .user_agent(config.user_agent.as_str())
             .accept(ACCEPT)
             // Keep-alive per host: one idle connection per worker is enough.
-            .max_idle_connections(settings.jobs.max(8) * 2)
-            .max_idle_connections_per_host(settings.jobs)
+            .max_idle_connections(config.connections.max(8) * 2)
+            .max_idle_connections_per_host(config.connections)
             // Each connection zero-fills its input buffer (128 KiB by default). It must
             // be larger than the largest response head accepted (ureq's default, 64 KiB)
             // for a larger head to be named as such; 68 KiB saves 2 MiB of resident
@@ -145,19 +188,9 @@ impl Fetcher {
             .input_buffer_size(68 * 1024)
             .build();
         Fetcher {
-            agent: config.new_agent(),
-            headers: settings.headers.clone(),
-            retries: settings.retries,
-            max_bytes: settings.max_bytes,
-            max_redirects: settings.max_redirects,
-            timeout: settings.timeout,
-            connect_timeout: settings.connect_timeout,
+            agent: agent_config.new_agent(),
+            config,
         }
-    }
-
-    /// The `--timeout` budget, which also bounds parsing.
-    pub fn timeout(&self) -> Duration {
-        self.timeout
     }
 
     /// Fetches `url`, retrying transient failures with exponential backoff and jitter.
@@ -165,14 +198,15 @@ impl Fetcher {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let (error, retry_after) = match self.attempt(url) {
+            let failure = match self.attempt(url) {
                 Ok(page) => return Ok(page),
                 Err(failure) => failure,
             };
+            let error = failure.error;
             if !error.is_transient() {
                 return Err(error);
             }
-            if attempt > self.retries {
+            if attempt > self.config.retries {
                 return Err(if attempt > 1 {
                     FetchError::GaveUp {
                         attempts: attempt,
@@ -182,113 +216,118 @@ impl Fetcher {
                     error
                 });
             }
-            let delay =
-                retry_after.map_or_else(|| backoff(attempt), |wait| wait.min(RETRY_AFTER_CAP));
+            let delay = failure
+                .retry_after
+                .map_or_else(|| backoff(attempt), |wait| wait.min(RETRY_AFTER_CAP));
             log::info!(
                 "{url}: {error}; retrying in {} (attempt {}/{})",
                 human_duration(delay),
                 attempt + 1,
-                self.retries + 1
+                self.config.retries + 1
             );
             std::thread::sleep(delay);
         }
     }
 
-    /// One attempt. On failure, also returns the server's `Retry-After`, if any.
-    fn attempt(&self, url: &Url) -> Result<Page, (FetchError, Option<Duration>)> {
-        // One --timeout budget for the whole attempt, redirects and body included.
-        let deadline = Instant::now() + self.timeout;
-        let mut current = url.clone();
-        let mut redirects = 0;
-        let mut response = loop {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if remaining.is_zero() {
-                return Err((FetchError::TimedOut(self.timeout), None));
-            }
-            let mut request = self.agent.get(current.as_str());
-            let same_origin = current.origin() == url.origin();
-            for (name, value) in &self.headers {
-                // Like curl, credentials given for one site are not sent to another.
-                if same_origin || !is_credential(name) {
-                    request = request.header(name, value);
-                }
-            }
-            let response = request
-                .config()
-                .timeout_global(Some(remaining))
-                .build()
-                .call()
-                .map_err(|e| (self.describe(e, &current), None))?;
-            let status = response.status();
-            if !status.is_redirection() || status.as_u16() == 304 {
-                break response;
-            }
-            // Redirects are followed here rather than by ureq: browsers accept a Location
-            // with spaces or raw UTF-8, which ureq rejects as malformed, and resolve it
-            // with the URL standard, as `url` does.
-            let location = response
-                .headers()
-                .get(header::LOCATION)
-                .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
-            let Some(location) = location else {
-                break response;
-            };
-            if self.max_redirects == 0 {
-                break response;
-            }
-            if redirects == self.max_redirects {
-                return Err((FetchError::TooManyRedirects(self.max_redirects), None));
-            }
-            let next = Url::options()
-                .base_url(Some(&current))
-                .parse(location.trim());
-            current = match next {
-                Ok(next) if matches!(next.scheme(), "http" | "https") => next,
-                Ok(next) => {
-                    return Err((
-                        FetchError::Other(format!(
-                            "redirected to {next}, which is not an http(s) URL"
-                        )),
-                        None,
-                    ))
-                }
-                Err(error) => {
-                    return Err((
-                        FetchError::Protocol(format!(
-                            "redirect to an invalid Location '{location}': {error}"
-                        )),
-                        None,
-                    ))
-                }
-            };
-            redirects += 1;
-            log::debug!("{url}: redirect {redirects} to {current}");
-        };
+    /// One attempt, within one `--timeout` budget for redirects and body together.
+    fn attempt(&self, url: &Url) -> Result<Page, Failure> {
+        let deadline = Instant::now() + self.config.timeout;
+        let (final_url, mut response) = self.follow_redirects(url, deadline)?;
         let status = response.status();
         if !status.is_success() {
-            let retry_after = retry_after(&response);
-            let error = if status.is_redirection() {
-                FetchError::Status {
-                    code: status.as_u16(),
-                    reason: format!(
-                        "{} (redirect not followed: {})",
-                        status.canonical_reason().unwrap_or_default(),
-                        if self.max_redirects == 0 {
-                            "--max-redirects 0"
-                        } else {
-                            "no Location header"
-                        }
-                    ),
-                }
-            } else {
-                FetchError::Status {
-                    code: status.as_u16(),
-                    reason: status.canonical_reason().unwrap_or_default().to_string(),
-                }
-            };
-            return Err((error, retry_after));
+            return Err(Failure {
+                error: self.status_error(status),
+                retry_after: retry_after(&response),
+            });
         }
-        let final_url = current;
+        Ok(self.read_page(final_url, &mut response)?)
+    }
+
+    /// Requests `url` and the redirects it leads to; returns the final URL and the
+    /// response that is not a redirect to follow.
+    ///
+    /// Redirects are followed here rather than by ureq: browsers accept a Location with
+    /// spaces or raw UTF-8, which ureq rejects as malformed, and resolve it with the URL
+    /// standard, as `url` does.
+    fn follow_redirects(
+        &self,
+        url: &Url,
+        deadline: Instant,
+    ) -> Result<(Url, Response<Body>), FetchError> {
+        let mut current = url.clone();
+        let mut redirects = 0;
+        loop {
+            let response = self.request(url, &current, deadline)?;
+            let Some(location) = self.location_to_follow(&response) else {
+                return Ok((current, response));
+            };
+            if redirects == self.config.max_redirects {
+                return Err(FetchError::TooManyRedirects(self.config.max_redirects));
+            }
+            current = resolve_redirect(&current, &location)?;
+            redirects += 1;
+            log::debug!("{url}: redirect {redirects} to {current}");
+        }
+    }
+
+    /// One request to `current`, on the way to `asked`, with what is left of the time.
+    fn request(
+        &self,
+        asked: &Url,
+        current: &Url,
+        deadline: Instant,
+    ) -> Result<Response<Body>, FetchError> {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(FetchError::TimedOut(self.config.timeout));
+        }
+        let mut request = self.agent.get(current.as_str());
+        let same_origin = current.origin() == asked.origin();
+        for (name, value) in &self.config.headers {
+            // Like curl, credentials given for one site are not sent to another.
+            if same_origin || !is_credential(name) {
+                request = request.header(name, value);
+            }
+        }
+        request
+            .config()
+            .timeout_global(Some(remaining))
+            .build()
+            .call()
+            .map_err(|e| self.describe(e, current))
+    }
+
+    /// The `Location` of a redirect that is to be followed, if `response` is one.
+    fn location_to_follow(&self, response: &Response<Body>) -> Option<String> {
+        let status = response.status();
+        if !status.is_redirection() || status.as_u16() == 304 || self.config.max_redirects == 0 {
+            return None;
+        }
+        let location = response.headers().get(header::LOCATION)?;
+        Some(String::from_utf8_lossy(location.as_bytes()).into_owned())
+    }
+
+    /// The failure a final status other than 2xx is.
+    fn status_error(&self, status: StatusCode) -> FetchError {
+        let reason = status.canonical_reason().unwrap_or_default();
+        let reason = if status.is_redirection() {
+            let why = if self.config.max_redirects == 0 {
+                "--max-redirects 0"
+            } else {
+                "no Location header"
+            };
+            format!("{reason} (redirect not followed: {why})")
+        } else {
+            reason.to_string()
+        };
+        FetchError::Status {
+            code: status.as_u16(),
+            reason,
+        }
+    }
+
+    /// The body of a 2xx response, if it is HTML: read within `--max-bytes`.
+    fn read_page(&self, final_url: Url, response: &mut Response<Body>) -> Result<Page, FetchError> {
         let content_type = response
             .headers()
             .get(header::CONTENT_TYPE)
@@ -297,23 +336,21 @@ impl Fetcher {
         // sniffed, as browsers do.
         let mime = content_type.as_deref().and_then(mime_essence);
         let charset = content_type.as_deref().and_then(decode::charset_parameter);
-        let body = response.body_mut();
         if let Some(mime) = &mime {
             if !is_html_mime(mime) {
-                return Err((FetchError::NotHtml(mime.clone()), None));
+                return Err(FetchError::NotHtml(mime.clone()));
             }
         }
-        let bytes =
-            read_body(body, self.max_bytes).map_err(|e| (self.describe(e, &final_url), None))?;
-        if mime.is_none() && !sniffs_as_html(&bytes) {
-            return Err((
-                FetchError::NotHtml("no Content-Type, and the body does not look like HTML".into()),
-                None,
+        let body = read_body(response.body_mut(), self.config.max_bytes)
+            .map_err(|e| self.describe(e, &final_url))?;
+        if mime.is_none() && !sniffs_as_html(&body) {
+            return Err(FetchError::NotHtml(
+                "no Content-Type, and the body does not look like HTML".into(),
             ));
         }
         Ok(Page {
             final_url,
-            body: bytes,
+            body,
             charset,
         })
     }
@@ -330,13 +367,15 @@ impl Fetcher {
                 FetchError::Tls(e.to_string())
             }
             ureq::Error::Timeout(Timeout::Connect | Timeout::Resolve) => {
-                FetchError::ConnectTimedOut(self.connect_timeout)
+                FetchError::ConnectTimedOut(self.config.connect_timeout)
             }
-            ureq::Error::Timeout(_) => FetchError::TimedOut(self.timeout),
+            ureq::Error::Timeout(_) => FetchError::TimedOut(self.config.timeout),
             ureq::Error::HostNotFound => FetchError::HostNotFound,
             ureq::Error::ConnectionFailed => FetchError::Connection("could not connect".into()),
             ureq::Error::Io(e) => describe_io(e),
-            ureq::Error::TooManyRedirects => FetchError::TooManyRedirects(self.max_redirects),
+            ureq::Error::TooManyRedirects => {
+                FetchError::TooManyRedirects(self.config.max_redirects)
+            }
             ureq::Error::BodyExceedsLimit(limit) => FetchError::TooLarge(limit),
             ureq::Error::Protocol(e) => FetchError::Protocol(e.to_string()),
             ureq::Error::Rustls(e) => FetchError::Tls(e.to_string()),
@@ -348,6 +387,21 @@ impl Fetcher {
             ureq::Error::BadUri(why) => FetchError::Other(format!("bad URL: {why}")),
             other => FetchError::Other(other.to_string()),
         }
+    }
+}
+
+/// The next URL of a redirect chain: `location` resolved against `current`.
+fn resolve_redirect(current: &Url, location: &str) -> Result<Url, FetchError> {
+    match Url::options()
+        .base_url(Some(current))
+        .parse(location.trim())
+    {
+        Ok(next) if matches!(next.scheme(), "http" | "https") => Ok(next),
+        Ok(next) => Err(FetchError::RedirectNotHttp(next)),
+        Err(error) => Err(FetchError::InvalidLocation {
+            location: location.to_owned(),
+            error,
+        }),
     }
 }
 
@@ -474,27 +528,6 @@ fn sniffs_as_html(body: &[u8]) -> bool {
     })
 }
 
-pub fn human_duration(duration: Duration) -> String {
-    let seconds = duration.as_secs_f64();
-    if seconds < 1.0 {
-        format!("{} ms", duration.as_millis())
-    } else if duration.subsec_millis() == 0 {
-        format!("{} s", duration.as_secs())
-    } else {
-        format!("{seconds:.1} s")
-    }
-}
-
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
-    for (size, unit) in UNITS {
-        if bytes >= size && bytes % size == 0 {
-            return format!("{} {unit}", bytes / size);
-        }
-    }
-    format!("{bytes} bytes")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -537,14 +570,5 @@ mod tests {
                 "attempt {attempt}: {delay:?}"
             );
         }
-    }
-
-    #[test]
-    fn words() {
-        assert_eq!(human_duration(Duration::from_secs(30)), "30 s");
-        assert_eq!(human_duration(Duration::from_millis(1500)), "1.5 s");
-        assert_eq!(human_duration(Duration::from_millis(200)), "200 ms");
-        assert_eq!(human_bytes(16 << 20), "16 MiB");
-        assert_eq!(human_bytes(1000), "1000 bytes");
     }
 }

@@ -5,11 +5,27 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
+use std::time::Duration;
 
 use url::Url;
 
-use crate::fetch::human_bytes;
-use crate::input::describe_io_error;
+use crate::text::describe_io_error;
+use crate::units::human_bytes;
+
+/// How HTML becomes links: the parse budget of every page, and what `--html`
+/// documents are read with.
+#[derive(Debug, Clone)]
+pub struct HtmlConfig {
+    /// The time one page's parse may take (`--timeout`), fetched or local.
+    pub parse_timeout: Duration,
+    /// `--base`: the page URL of `--html` documents; else each file's `file:` URL.
+    pub base: Option<Url>,
+    /// `--charset`: the encoding of `--html` documents, as a WHATWG encoding name, in
+    /// the place of an HTTP charset.
+    pub charset: Option<String>,
+    /// The largest document read (`--max-bytes`).
+    pub max_bytes: u64,
+}
 
 /// Why a local document could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +53,23 @@ impl fmt::Display for HtmlFileError {
 }
 
 impl std::error::Error for HtmlFileError {}
+
+/// A document read from disk (or stdin) and the URL its links resolve against.
+#[derive(Debug)]
+pub struct Document {
+    pub bytes: Vec<u8>,
+    pub page_url: Url,
+}
+
+/// Reads the document at `path` (`-` is stdin) as `config` says.
+pub fn load(path: &str, config: &HtmlConfig) -> Result<Document, HtmlFileError> {
+    let bytes = read(path, config.max_bytes)?;
+    let page_url = match &config.base {
+        Some(base) => base.clone(),
+        None => file_url(path)?,
+    };
+    Ok(Document { bytes, page_url })
+}
 
 /// Reads a document (`-` is stdin), refusing more than `max_bytes`, as for a fetched
 /// body.

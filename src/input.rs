@@ -1,58 +1,49 @@
-//! Where page URLs come from: arguments, `-i FILE`, stdin. Numbering, de-duplication and
-//! sharding happen here, lazily, so a 100k-line list is never held in memory whole.
+//! Where the work comes from: URLs and `--html` documents from the command line and
+//! from `-i` files (stdin for `-`), in the order given. De-duplication and sharding
+//! happen here, lazily, so that a 100k-line list is never held in memory whole.
 
-use std::borrow::Cow;
 use std::fmt;
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::net::{IpAddr, Ipv4Addr};
 
 use url::Url;
 
-use crate::cli::UsageError;
+use crate::lines::{LineProblem, LineSource, Lines};
 use crate::seen::Seen;
+use crate::text::printable;
 
-/// The longest input line accepted; longer lines are reported, not buffered.
-const MAX_LINE_BYTES: usize = 64 * 1024;
+/// What the input stage needs: the sources in command-line order, and the shard.
+#[derive(Debug)]
+pub struct InputConfig {
+    pub sources: Vec<InputSource>,
+    pub shard: Option<Shard>,
+}
 
-/// One place page URLs come from, in command-line order.
+/// One place inputs come from.
+#[derive(Debug)]
 pub enum InputSource {
     /// A URL given as an argument or with `-u`, already validated.
     Url(Url),
-    /// An opened `-i` file (or stdin for `-`), read lazily.
-    File {
-        /// The name used in messages: the path as given, or `-`.
-        name: String,
-        reader: Box<dyn Read + Send>,
-    },
+    /// An `-i` file (or stdin), opened, read lazily.
+    File(LineSource),
     /// An `--html` document: a path, or `-` for stdin. Read when its turn comes, so a
     /// missing file is that input's failure, not a usage error.
     Html(String),
 }
 
-impl fmt::Debug for InputSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            InputSource::Url(url) => f.debug_tuple("Url").field(&url.as_str()).finish(),
-            InputSource::File { name, .. } => f.debug_struct("File").field("name", name).finish(),
-            InputSource::Html(path) => f.debug_tuple("Html").field(path).finish(),
-        }
-    }
-}
-
-/// `--shard INDEX/COUNT`.
+/// `--shard INDEX/COUNT`: keep the inputs whose position modulo COUNT is INDEX.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
     pub index: usize,
     pub count: usize,
 }
 
-/// One input, ready to fetch or already known to be bad.
+/// One input, ready to work on or already known to be bad.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputItem {
     /// How the input is named in output and messages: the URL, the `--html` path (or
     /// `-`), or `FILE:LINE` for a bad line of an `-i` file.
     pub source: String,
-    pub target: Result<Target, String>,
+    pub target: Result<Target, InputError>,
 }
 
 /// What to extract links from.
@@ -75,71 +66,118 @@ impl Target {
     }
 }
 
-/// Opens an `-i` argument now, so that a missing file is a usage error before anything
-/// is fetched.
-pub fn open_file(path: &str) -> Result<InputSource, UsageError> {
-    let (name, reader) = open_reader(path)?;
-    Ok(InputSource::File { name, reader })
+/// Why a line of an `-i` file is not an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputError {
+    /// The line is not a URL that can be fetched.
+    InvalidUrl { text: String, problem: UrlProblem },
+    /// The line could not be read.
+    Line(LineProblem),
 }
 
-/// Opens a file of lines (`-` is stdin) for `-i` and for `domains`: a missing file or a
-/// directory is a usage error. Returns the name used in messages and the reader.
-pub fn open_reader(path: &str) -> Result<(String, Box<dyn Read + Send>), UsageError> {
-    if path == "-" {
-        return Ok(("-".into(), Box::new(io::stdin())));
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InputError::InvalidUrl { text, problem } => {
+                write!(f, "invalid URL '{}': {problem}", printable(text))
+            }
+            InputError::Line(problem) => problem.fmt(f),
+        }
     }
-    let cannot = |why: String| UsageError(format!("cannot read input file '{path}': {why}"));
-    let file = File::open(path).map_err(|e| cannot(describe_io_error(&e)))?;
-    let metadata = file.metadata().map_err(|e| cannot(describe_io_error(&e)))?;
-    if metadata.is_dir() {
-        return Err(cannot("it is a directory".into()));
-    }
-    Ok((path.into(), Box::new(file)))
 }
 
-/// Plain words for the I/O errors users meet with input files.
-pub fn describe_io_error(error: &io::Error) -> String {
-    match error.kind() {
-        io::ErrorKind::NotFound => "no such file".into(),
-        io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => error.to_string(),
+impl std::error::Error for InputError {}
+
+/// Why a string is not a page URL, with the fix where one can be guessed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UrlProblem {
+    Empty,
+    /// No scheme; `suggestion` is what was probably meant (`https://example.com/x`).
+    NotAbsolute {
+        suggestion: Option<String>,
+    },
+    /// A scheme other than http and https.
+    NotHttp,
+    /// The URL standard rejects it.
+    Invalid(url::ParseError),
+}
+
+impl fmt::Display for UrlProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UrlProblem::Empty => f.write_str("empty URL"),
+            UrlProblem::NotAbsolute {
+                suggestion: Some(url),
+            } => write!(f, "not an absolute URL (did you mean {url}?)"),
+            UrlProblem::NotAbsolute { suggestion: None } => f.write_str(
+                "not an absolute URL: it needs a scheme and a host, as in https://example.com/",
+            ),
+            UrlProblem::NotHttp => f.write_str("only http:// and https:// URLs can be fetched"),
+            UrlProblem::Invalid(error) => error.fmt(f),
+        }
     }
 }
+
+impl std::error::Error for UrlProblem {}
 
 /// Validates a page URL as the user typed it: it must be an absolute `http(s)` URL.
 /// The error says what is wrong and, where it can, what was probably meant.
-pub fn parse_page_url(raw: &str) -> Result<Url, String> {
+pub fn parse_page_url(raw: &str) -> Result<Url, UrlProblem> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
-        return Err("empty URL".into());
+        return Err(UrlProblem::Empty);
     }
+    let not_absolute = |suggestion| Err(UrlProblem::NotAbsolute { suggestion });
     match Url::parse(trimmed) {
         Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(url),
         // "localhost:8080/x" and "example.com:443" parse with a scheme of "localhost" and
         // "example.com"; they are hosts with a port, not URLs.
-        Ok(url) if !trimmed.contains("://") && looks_like_host(url.scheme()) => Err(format!(
-            "not an absolute URL (did you mean https://{trimmed}?)"
-        )),
-        Ok(_) => Err("only http:// and https:// URLs can be fetched".into()),
+        Ok(url) if !trimmed.contains("://") && looks_like_host(url.scheme()) => {
+            not_absolute(Some(with_scheme(trimmed)))
+        }
+        Ok(_) => Err(UrlProblem::NotHttp),
         Err(url::ParseError::RelativeUrlWithoutBase) => {
             let host = trimmed.split(['/', '?', '#']).next().unwrap_or_default();
-            if trimmed.starts_with("//") {
-                Err(format!(
-                    "not an absolute URL (did you mean https:{trimmed}?)"
-                ))
+            if let Some(rest) = trimmed.strip_prefix("//") {
+                not_absolute(Some(with_scheme(rest)))
             } else if !host.is_empty() && looks_like_host(host) {
-                Err(format!(
-                    "not an absolute URL (did you mean https://{trimmed}?)"
-                ))
+                not_absolute(Some(with_scheme(trimmed)))
             } else {
-                Err(
-                    "not an absolute URL: it needs a scheme and a host, as in https://example.com/"
-                        .into(),
-                )
+                not_absolute(None)
             }
         }
-        Err(error) => Err(format!("{error}")),
+        Err(error) => Err(UrlProblem::Invalid(error)),
     }
+}
+
+/// `host[:port]/…` with the scheme it most likely speaks: `http://` for a server on
+/// this machine or the local network (development servers rarely have certificates),
+/// `https://` for the rest.
+fn with_scheme(without: &str) -> String {
+    let host = without.split(['/', '?', '#']).next().unwrap_or_default();
+    let scheme = if is_local_host(host) { "http" } else { "https" };
+    format!("{scheme}://{without}")
+}
+
+/// `localhost`, `*.localhost`, loopback and private IP addresses, with or without port.
+fn is_local_host(host_and_port: &str) -> bool {
+    let host = match host_and_port.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => host_and_port.split(':').next().unwrap_or_default(),
+    };
+    let host = host.to_ascii_lowercase();
+    if host == "localhost" || host.ends_with(".localhost") {
+        return true;
+    }
+    match host.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => is_local_ipv4(ip),
+        Ok(IpAddr::V6(ip)) => ip.is_loopback(),
+        Err(_) => false,
+    }
+}
+
+fn is_local_ipv4(ip: Ipv4Addr) -> bool {
+    ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
 }
 
 fn looks_like_host(candidate: &str) -> bool {
@@ -162,30 +200,10 @@ const FILE_EXTENSIONS: &[&str] = &[
     "html", "htm", "xhtml", "php", "asp", "aspx", "jsp", "txt", "json", "xml", "csv", "pdf",
 ];
 
-/// `text` with control characters escaped, so that a message never moves the cursor or
-/// rings the bell.
-pub(crate) fn printable(text: &str) -> Cow<'_, str> {
-    if text.chars().any(char::is_control) {
-        Cow::Owned(
-            text.chars()
-                .map(|c| {
-                    if c.is_control() {
-                        c.escape_default().to_string()
-                    } else {
-                        c.to_string()
-                    }
-                })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(text)
-    }
-}
-
 /// The inputs in order: de-duplicated, numbered and sharded, read lazily.
 pub struct Inputs {
     sources: std::vec::IntoIter<InputSource>,
-    current: Option<FileLines>,
+    current: Option<Lines>,
     /// Inputs already given, by hash: a 100k-line list costs ~3 MB here, not ~15.
     seen: Seen,
     shard: Option<Shard>,
@@ -194,12 +212,12 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    pub fn new(sources: Vec<InputSource>, shard: Option<Shard>) -> Self {
+    pub fn new(config: InputConfig) -> Self {
         Inputs {
-            sources: sources.into_iter(),
+            sources: config.sources.into_iter(),
             current: None,
             seen: Seen::default(),
-            shard,
+            shard: config.shard,
             position: 0,
         }
     }
@@ -209,7 +227,7 @@ impl Inputs {
         loop {
             if let Some(lines) = &mut self.current {
                 match lines.next() {
-                    Some(item) => return Some(item),
+                    Some(line) => return Some(line_item(lines.name(), line.number, line.text)),
                     None => self.current = None,
                 }
             }
@@ -226,11 +244,27 @@ impl Inputs {
                         target: Ok(Target::Html(path)),
                     })
                 }
-                InputSource::File { name, reader } => {
-                    self.current = Some(FileLines::new(name, reader))
-                }
+                InputSource::File(source) => self.current = Some(source.lines()),
             }
         }
+    }
+}
+
+/// A line of an `-i` file as an input: a page URL, or a failure named `FILE:LINE`.
+fn line_item(file: &str, number: usize, text: Result<String, LineProblem>) -> InputItem {
+    let bad = |error| InputItem {
+        source: format!("{file}:{number}"),
+        target: Err(error),
+    };
+    match text {
+        Err(problem) => bad(InputError::Line(problem)),
+        Ok(text) => match parse_page_url(&text) {
+            Ok(url) => InputItem {
+                source: url.to_string(),
+                target: Ok(Target::Page(url)),
+            },
+            Err(problem) => bad(InputError::InvalidUrl { text, problem }),
+        },
     }
 }
 
@@ -256,129 +290,20 @@ impl Iterator for Inputs {
     }
 }
 
-/// The lines of one `-i` file as inputs: blank lines and `#` comments skipped, a UTF-8
-/// BOM and CR line endings tolerated, bad lines reported as `FILE:LINE`.
-struct FileLines {
-    name: String,
-    reader: BufReader<Box<dyn Read + Send>>,
-    line_number: usize,
-    done: bool,
-}
-
-impl FileLines {
-    fn new(name: String, reader: Box<dyn Read + Send>) -> Self {
-        FileLines {
-            name,
-            reader: BufReader::with_capacity(64 * 1024, reader),
-            line_number: 0,
-            done: false,
-        }
-    }
-
-    fn bad(&self, problem: String) -> InputItem {
-        InputItem {
-            source: format!("{}:{}", self.name, self.line_number),
-            target: Err(problem),
-        }
-    }
-}
-
-impl Iterator for FileLines {
-    type Item = InputItem;
-
-    fn next(&mut self) -> Option<InputItem> {
-        let mut line = Vec::new();
-        while !self.done {
-            line.clear();
-            let too_long = match read_bounded_line(&mut self.reader, &mut line, MAX_LINE_BYTES) {
-                Ok(None) => {
-                    self.done = true;
-                    return None;
-                }
-                Ok(Some(too_long)) => too_long,
-                Err(error) => {
-                    self.done = true;
-                    self.line_number += 1;
-                    return Some(self.bad(format!("read error: {}", describe_io_error(&error))));
-                }
-            };
-            self.line_number += 1;
-            if too_long {
-                return Some(self.bad(format!("line longer than {MAX_LINE_BYTES} bytes")));
-            }
-            let mut bytes = line.as_slice();
-            if self.line_number == 1 {
-                if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-                    // One message for the file, not one per (garbled) line.
-                    self.done = true;
-                    return Some(self.bad("the file is UTF-16; save it as UTF-8".into()));
-                }
-                bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-            }
-            let Ok(text) = std::str::from_utf8(bytes) else {
-                return Some(self.bad("line is not valid UTF-8".into()));
-            };
-            let text = text.trim();
-            if text.is_empty() || text.starts_with('#') {
-                continue;
-            }
-            return Some(match parse_page_url(text) {
-                Ok(url) => InputItem {
-                    source: url.to_string(),
-                    target: Ok(Target::Page(url)),
-                },
-                Err(problem) => self.bad(format!("invalid URL '{}': {problem}", printable(text))),
-            });
-        }
-        None
-    }
-}
-
-/// Reads one line (without its `\n`) into `line`, keeping at most `limit` bytes.
-/// Returns `None` at end of input, else whether the line was longer than `limit`.
-pub(crate) fn read_bounded_line(
-    reader: &mut impl BufRead,
-    line: &mut Vec<u8>,
-    limit: usize,
-) -> io::Result<Option<bool>> {
-    let mut read_any = false;
-    let mut too_long = false;
-    loop {
-        let buffer = match reader.fill_buf() {
-            Ok(buffer) => buffer,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if buffer.is_empty() {
-            return Ok(read_any.then_some(too_long));
-        }
-        read_any = true;
-        let (chunk, found_newline) = match buffer.iter().position(|&b| b == b'\n') {
-            Some(i) => (&buffer[..i], Some(i + 1)),
-            None => (buffer, None),
-        };
-        let room = limit.saturating_sub(line.len());
-        if chunk.len() > room {
-            too_long = true;
-        }
-        line.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        let used = found_newline.unwrap_or(buffer.len());
-        reader.consume(used);
-        if found_newline.is_some() {
-            return Ok(Some(too_long));
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lines::MAX_LINE_BYTES;
 
     fn file(contents: &[u8]) -> InputSource {
-        InputSource::File {
-            name: "urls.txt".into(),
-            reader: Box::new(io::Cursor::new(contents.to_vec())),
-        }
+        InputSource::File(LineSource::from_reader(
+            "urls.txt",
+            std::io::Cursor::new(contents.to_vec()),
+        ))
+    }
+
+    fn inputs(sources: Vec<InputSource>, shard: Option<Shard>) -> Inputs {
+        Inputs::new(InputConfig { sources, shard })
     }
 
     fn sources(items: impl Iterator<Item = InputItem>) -> Vec<(String, bool)> {
@@ -390,7 +315,7 @@ mod tests {
     #[test]
     fn file_lines_comments_bom_crlf_and_bad_lines() {
         let contents = b"\xEF\xBB\xBFhttps://a.test/\r\n\r\n# comment\n  http://b.test/x  \nexample.com\n\xFF\nhttps://a.test/\nhttps://c.test/";
-        let items = Inputs::new(vec![file(contents)], None);
+        let items = inputs(vec![file(contents)], None);
         assert_eq!(
             sources(items),
             [
@@ -405,9 +330,11 @@ mod tests {
 
     #[test]
     fn bad_line_message_suggests_the_fix() {
-        let mut items = Inputs::new(vec![file(b"example.com/page\n")], None);
+        let mut items = inputs(vec![file(b"example.com/page\n")], None);
         assert_eq!(
-            items.next().map(|item| item.target),
+            items
+                .next()
+                .map(|item| item.target.map_err(|e| e.to_string())),
             Some(Err(
                 "invalid URL 'example.com/page': not an absolute URL (did you mean https://example.com/page?)".into()
             ))
@@ -419,7 +346,7 @@ mod tests {
         let contents =
             b"http://a.test/\nhttp://a.test/\nhttp://b.test/\nhttp://c.test/\nhttp://d.test/\n";
         let shard = Some(Shard { index: 1, count: 2 });
-        let items = Inputs::new(vec![file(contents)], shard);
+        let items = inputs(vec![file(contents)], shard);
         assert_eq!(
             sources(items),
             [
@@ -430,10 +357,33 @@ mod tests {
     }
 
     #[test]
+    fn urls_files_and_documents_keep_their_order_and_repeat_once() {
+        let url = |u: &str| InputSource::Url(Url::parse(u).expect("test URL"));
+        let items = inputs(
+            vec![
+                url("http://b.test/"),
+                file(b"http://a.test/\nhttp://b.test/\n"),
+                InputSource::Html("page.html".into()),
+                InputSource::Html("page.html".into()),
+                url("http://a.test/"),
+            ],
+            None,
+        );
+        assert_eq!(
+            sources(items),
+            [
+                ("http://b.test/".to_string(), true),
+                ("http://a.test/".to_string(), true),
+                ("page.html".to_string(), true),
+            ]
+        );
+    }
+
+    #[test]
     fn long_lines_are_cut_and_reported() {
         let mut contents = vec![b'x'; MAX_LINE_BYTES + 10];
         contents.extend_from_slice(b"\nhttp://a.test/\n");
-        let items = Inputs::new(vec![file(&contents)], None);
+        let items = inputs(vec![file(&contents)], None);
         assert_eq!(
             sources(items),
             [
@@ -445,29 +395,50 @@ mod tests {
 
     #[test]
     fn page_url_suggestions() {
+        let problem = |raw: &str| parse_page_url(raw).map_err(|e| e.to_string());
         assert_eq!(
-            parse_page_url("localhost:8080/x"),
-            Err("not an absolute URL (did you mean https://localhost:8080/x?)".into())
+            problem("example.com:8080/x"),
+            Err("not an absolute URL (did you mean https://example.com:8080/x?)".into())
         );
         assert_eq!(
-            parse_page_url("//cdn.test/x"),
+            problem("//cdn.test/x"),
             Err("not an absolute URL (did you mean https://cdn.test/x?)".into())
         );
         assert_eq!(
-            parse_page_url("/just/a/path"),
+            problem("/just/a/path"),
             Err(
                 "not an absolute URL: it needs a scheme and a host, as in https://example.com/"
                     .into()
             )
         );
         assert_eq!(
-            parse_page_url("mailto:a@b.test"),
+            problem("mailto:a@b.test"),
             Err("only http:// and https:// URLs can be fetched".into())
         );
-        assert_eq!(parse_page_url("http://"), Err("empty host".into()));
+        assert_eq!(problem("http://"), Err("empty host".into()));
         assert_eq!(
             parse_page_url(" HTTP://A.test ").map(String::from),
             Ok("http://a.test/".into())
         );
+    }
+
+    #[test]
+    fn a_server_on_this_machine_or_network_gets_http() {
+        let suggestion = |raw: &str| match parse_page_url(raw) {
+            Err(UrlProblem::NotAbsolute { suggestion }) => suggestion,
+            other => panic!("{raw}: {other:?}"),
+        };
+        for (raw, expected) in [
+            ("localhost:8080/x", "http://localhost:8080/x"),
+            ("127.0.0.1:8000/docs", "http://127.0.0.1:8000/docs"),
+            ("app.localhost:3000", "http://app.localhost:3000"),
+            ("192.168.1.20:8080/", "http://192.168.1.20:8080/"),
+            ("10.0.0.5/status", "http://10.0.0.5/status"),
+            ("//localhost:8080/x", "http://localhost:8080/x"),
+            ("example.com:443", "https://example.com:443"),
+            ("8.8.8.8/x", "https://8.8.8.8/x"),
+        ] {
+            assert_eq!(suggestion(raw).as_deref(), Some(expected), "{raw}");
+        }
     }
 }

@@ -8,8 +8,25 @@ use std::io::{self, Write};
 
 use url::{Position, Url};
 
-use crate::cli::OutputFormat;
+use crate::error::PageError;
 use crate::seen::Seen;
+
+/// What the output stage needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputConfig {
+    pub format: OutputFormat,
+}
+
+/// The output formats (`-o`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// One absolute URL per line, unique over the run.
+    Stdout,
+    /// One object: links grouped by origin.
+    Json,
+    /// One object per link and per failed input, streamed.
+    Jsonl,
+}
 
 /// Where results go, in the chosen format.
 pub enum Sink<W: Write> {
@@ -32,8 +49,8 @@ pub struct OriginLinks {
 }
 
 impl<W: Write> Sink<W> {
-    pub fn new(format: OutputFormat, out: W) -> Self {
-        match format {
+    pub fn new(config: OutputConfig, out: W) -> Self {
+        match config.format {
             OutputFormat::Stdout => Sink::Lines {
                 out,
                 seen: Seen::default(),
@@ -89,15 +106,16 @@ impl<W: Write> Sink<W> {
         Ok(())
     }
 
-    /// A page that failed. Only `jsonl` carries failures in its data; the message is on
-    /// stderr in every format.
-    pub fn failure(&mut self, source: &str, error: &str) -> io::Result<()> {
+    /// An input that failed. Only `jsonl` carries failures in its data, with the kind
+    /// of the error beside its message; the message is on stderr in every format.
+    pub fn failure(&mut self, source: &str, error: &PageError) -> io::Result<()> {
         if let Sink::JsonLines { out } = self {
             writeln!(
                 out,
-                "{{\"source\":{},\"error\":{}}}",
+                "{{\"source\":{},\"error\":{},\"kind\":{}}}",
                 json_string(source),
-                json_string(error)
+                json_string(&error.to_string()),
+                json_string(error.kind().as_str())
             )?;
         }
         Ok(())
@@ -140,6 +158,12 @@ fn json_string(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fetch::FetchError;
+    use crate::input::{InputError, UrlProblem};
+
+    fn sink(format: OutputFormat) -> Sink<Vec<u8>> {
+        Sink::new(OutputConfig { format }, Vec::new())
+    }
 
     fn urls(list: &[&str]) -> Vec<Url> {
         list.iter()
@@ -153,7 +177,7 @@ mod tests {
 
     #[test]
     fn lines_are_unique_over_the_run() {
-        let mut sink = Sink::new(OutputFormat::Stdout, Vec::new());
+        let mut sink = sink(OutputFormat::Stdout);
         sink.page(
             "p1",
             &urls(&["http://a.test/1", "http://a.test/2", "http://a.test/1"]),
@@ -169,7 +193,7 @@ mod tests {
 
     #[test]
     fn json_groups_by_origin_and_key_plus_value_is_the_url() {
-        let mut sink = Sink::new(OutputFormat::Json, Vec::new());
+        let mut sink = sink(OutputFormat::Json);
         sink.page(
             "p1",
             &urls(&[
@@ -180,7 +204,12 @@ mod tests {
             ]),
         )
         .expect("write");
-        sink.failure("p2", "HTTP 404").expect("write");
+        let not_found = FetchError::Status {
+            code: 404,
+            reason: "Not Found".into(),
+        };
+        sink.failure("p2", &PageError::Fetch(not_found))
+            .expect("write");
         assert_eq!(
             written(sink),
             "{\n  \"http://a.test:8080\": [\n    \"/\"\n  ],\n  \"http://u:p@a.test\": [\n    \"/y\"\n  ],\n  \"https://b.test\": [\n    \"/x?q#f\"\n  ]\n}\n"
@@ -189,20 +218,24 @@ mod tests {
 
     #[test]
     fn jsonl_has_links_per_page_and_failures() {
-        let mut sink = Sink::new(OutputFormat::Jsonl, Vec::new());
+        let mut sink = sink(OutputFormat::Jsonl);
         sink.page(
             "http://p.test/",
             &urls(&["http://a.test/\"q", "http://a.test/\"q"]),
         )
         .expect("write");
-        sink.failure("list.txt:3", "invalid URL 'x'")
+        let bad_line = InputError::InvalidUrl {
+            text: "x".into(),
+            problem: UrlProblem::NotAbsolute { suggestion: None },
+        };
+        sink.failure("list.txt:3", &PageError::Input(bad_line))
             .expect("write");
         sink.page("http://p2.test/", &urls(&["http://a.test/\"q"]))
             .expect("write");
         assert_eq!(
             written(sink),
             "{\"source\":\"http://p.test/\",\"url\":\"http://a.test/%22q\"}\n\
-             {\"source\":\"list.txt:3\",\"error\":\"invalid URL 'x'\"}\n\
+             {\"source\":\"list.txt:3\",\"error\":\"invalid URL 'x': not an absolute URL: it needs a scheme and a host, as in https://example.com/\",\"kind\":\"input\"}\n\
              {\"source\":\"http://p2.test/\",\"url\":\"http://a.test/%22q\"}\n"
         );
     }
