@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use log::LevelFilter;
 
+use crate::pipeline::Counts;
+
 /// Whether a progress line is on screen now (it must be erased before a log line).
 static LINE_SHOWN: AtomicBool = AtomicBool::new(false);
 
@@ -87,23 +89,27 @@ impl Progress {
         }
     }
 
-    pub fn update(&mut self, asked: usize, done: usize, failed: usize) {
+    /// Redraws the line for `counts` and `failed` inputs so far. While inputs are
+    /// still being read the total is not known, so the line says how many are
+    /// queued rather than showing a total that grows.
+    pub fn update(&mut self, counts: Counts, failed: u64) {
+        let asked = counts.admitted + counts.queued;
         if !self.enabled || asked < 2 {
             return;
         }
         let now = Instant::now();
+        let finished = counts.given_done && counts.queued == 0 && counts.emitted == asked;
         if self
             .last_drawn
             .is_some_and(|at| now.duration_since(at) < REDRAW_EVERY)
-            && done < asked
+            && !finished
         {
             return;
         }
         self.last_drawn = Some(now);
         let mut stderr = io::stderr().lock();
-        let line = format!("{done}/{asked} pages done, {failed} failed");
         let _ = stderr.write_all(ERASE_LINE);
-        let _ = stderr.write_all(line.as_bytes());
+        let _ = stderr.write_all(progress_line(counts, failed).as_bytes());
         let _ = stderr.flush();
         LINE_SHOWN.store(true, Ordering::Relaxed);
     }
@@ -114,5 +120,39 @@ impl Progress {
             let _ = stderr.write_all(ERASE_LINE);
             let _ = stderr.flush();
         }
+    }
+}
+
+/// `12 done, 40 queued, 1 failed` while inputs are read; `52/52 pages done, 1 failed`
+/// once the total is known.
+fn progress_line(counts: Counts, failed: u64) -> String {
+    let done = counts.emitted;
+    if counts.given_done {
+        let total = counts.admitted + counts.queued;
+        format!("{done}/{total} pages done, {failed} failed")
+    } else {
+        let queued = counts.admitted - done + counts.queued;
+        format!("{done} done, {queued} queued, {failed} failed")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_total_is_shown_only_once_known() {
+        let reading = Counts {
+            admitted: 40,
+            emitted: 12,
+            queued: 5,
+            given_done: false,
+        };
+        assert_eq!(progress_line(reading, 1), "12 done, 33 queued, 1 failed");
+        let read = Counts {
+            given_done: true,
+            ..reading
+        };
+        assert_eq!(progress_line(read, 1), "12/45 pages done, 1 failed");
     }
 }

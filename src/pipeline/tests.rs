@@ -1,0 +1,300 @@
+//! The engine with a job of plain numbers: ordering, growth, stopping, panics and
+//! consumer errors, through the real pool and channels.
+
+use super::*;
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// Longer than any of these tests needs; a wait that reaches it is a failure.
+const LIMIT: Duration = Duration::from_secs(20);
+
+/// Item `n` gives `n * 10`, after waiting for its turn when the test says so.
+struct Numbers {
+    /// Items that wait for a message on this channel before finishing.
+    held: Vec<u64>,
+    release: Receiver<()>,
+    /// An item that finishes only after this many other items have finished.
+    last: Option<(u64, usize)>,
+    /// How many items have finished, and a signal for each.
+    done: Arc<(Mutex<usize>, Condvar)>,
+    /// Items whose work panics.
+    panics: Vec<u64>,
+    /// Every item whose work started, in start order.
+    started: Arc<Mutex<Vec<u64>>>,
+}
+
+impl Numbers {
+    fn new() -> (Self, Sender<()>) {
+        let (release_tx, release_rx) = unbounded();
+        let job = Numbers {
+            held: Vec::new(),
+            release: release_rx,
+            last: None,
+            done: Arc::default(),
+            panics: Vec::new(),
+            started: Arc::default(),
+        };
+        (job, release_tx)
+    }
+
+    fn wait_for_others(&self, count: usize) -> Result<(), String> {
+        let (lock, condvar) = &*self.done;
+        let done = lock.lock().map_err(|e| e.to_string())?;
+        let (done, _) = condvar
+            .wait_timeout_while(done, LIMIT, |done| *done < count)
+            .map_err(|e| e.to_string())?;
+        if *done < count {
+            return Err(format!("only {done} of {count} others finished"));
+        }
+        Ok(())
+    }
+}
+
+impl Job for Numbers {
+    type Item = u64;
+    type Outcome = Result<u64, String>;
+
+    fn run(&self, item: &u64, budget: &ParseBudget) -> Self::Outcome {
+        self.started.lock().map_err(|e| e.to_string())?.push(*item);
+        if self.held.contains(item) {
+            self.release
+                .recv_timeout(LIMIT)
+                .map_err(|e| format!("item {item} never released: {e}"))?;
+        }
+        if let Some((last, others)) = self.last {
+            if last == *item {
+                self.wait_for_others(others)?;
+            }
+        }
+        assert!(!self.panics.contains(item), "item {item} panics");
+        let _permit = budget.acquire(1).map_err(|e| format!("{e:?}"))?;
+        let (lock, condvar) = &*self.done;
+        *lock.lock().map_err(|e| e.to_string())? += 1;
+        condvar.notify_all();
+        Ok(item * 10)
+    }
+
+    fn panicked(&self, item: &u64) -> Self::Outcome {
+        Err(format!("item {item} panicked"))
+    }
+}
+
+/// Records what it is given; can push more work and stop the run.
+#[derive(Default)]
+struct Recorder {
+    finished: Vec<u64>,
+    emitted: Vec<(u64, Result<u64, String>)>,
+    /// When item `k` is emitted, push these items.
+    grow: Vec<(u64, Vec<u64>)>,
+    /// When this item is emitted, request a stop.
+    stop_after: Option<(u64, StopHandle)>,
+    /// When this item is emitted, fail.
+    fail_on: Option<u64>,
+    flushes: usize,
+}
+
+impl Consumer<u64, Result<u64, String>> for Recorder {
+    fn finished(&mut self, item: &u64, _outcome: &Result<u64, String>) {
+        self.finished.push(*item);
+    }
+
+    fn emit(
+        &mut self,
+        item: &u64,
+        outcome: Result<u64, String>,
+        source: &mut WorkSource<u64>,
+    ) -> io::Result<()> {
+        if self.fail_on == Some(*item) {
+            return Err(io::ErrorKind::BrokenPipe.into());
+        }
+        self.emitted.push((*item, outcome));
+        for (after, more) in &self.grow {
+            if after == item {
+                more.iter().for_each(|&n| source.push(n));
+            }
+        }
+        if let Some((after, handle)) = &self.stop_after {
+            if after == item {
+                handle.request(StopSignal::Interrupt);
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.flushes += 1;
+        Ok(())
+    }
+}
+
+fn config(jobs: usize) -> PipelineConfig {
+    PipelineConfig {
+        jobs,
+        parse_budget: 1,
+    }
+}
+
+fn emitted_items(recorder: &Recorder) -> Vec<u64> {
+    recorder.emitted.iter().map(|(item, _)| *item).collect()
+}
+
+#[test]
+fn outcomes_leave_in_admission_order_whatever_finishes_first() {
+    let (mut job, _release) = Numbers::new();
+    // Item 0 finishes last: everything else waits behind it.
+    job.last = Some((0, 7));
+    let mut recorder = Recorder::default();
+    let end = run(&config(4), job, 0..8u64, &Stop::never(), &mut recorder).expect("run");
+    assert_eq!(emitted_items(&recorder), (0..8).collect::<Vec<_>>());
+    assert!(recorder
+        .emitted
+        .iter()
+        .all(|(item, outcome)| outcome == &Ok(item * 10)));
+    // Completion order: item 0 last.
+    assert_eq!(recorder.finished.len(), 8);
+    assert_eq!(recorder.finished.last(), Some(&0));
+    assert_eq!(
+        end,
+        RunEnd {
+            admitted: 8,
+            emitted: 8,
+            stopped_by: None
+        }
+    );
+}
+
+#[test]
+fn discovered_items_follow_every_given_item_in_push_order() {
+    let (job, _release) = Numbers::new();
+    let mut recorder = Recorder {
+        grow: vec![(0, vec![100, 101]), (2, vec![102]), (100, vec![200])],
+        ..Recorder::default()
+    };
+    let end = run(&config(8), job, 0..3u64, &Stop::never(), &mut recorder).expect("run");
+    assert_eq!(emitted_items(&recorder), [0, 1, 2, 100, 101, 102, 200]);
+    assert_eq!(end.emitted, 7);
+}
+
+#[test]
+fn the_same_work_gives_the_same_order_at_any_width() {
+    let grow = || {
+        (0..40u64)
+            .map(|n| (n, vec![1000 + n * 2, 1001 + n * 2]))
+            .collect::<Vec<_>>()
+    };
+    let mut orders = Vec::new();
+    for jobs in [1, 3, 16] {
+        let (job, _release) = Numbers::new();
+        let mut recorder = Recorder {
+            grow: grow(),
+            ..Recorder::default()
+        };
+        run(&config(jobs), job, 0..40u64, &Stop::never(), &mut recorder).expect("run");
+        orders.push(emitted_items(&recorder));
+    }
+    assert_eq!(orders[0].len(), 120);
+    assert!(orders.iter().all(|order| order == &orders[0]));
+}
+
+#[test]
+fn a_stop_mid_run_emits_the_finished_prefix_and_returns() {
+    let (mut job, release) = Numbers::new();
+    job.held = vec![1];
+    let (handle, stop) = Stop::new();
+    let mut recorder = Recorder {
+        stop_after: Some((0, handle)),
+        ..Recorder::default()
+    };
+    let started = Instant::now();
+    let end = run(&config(2), job, 0..50u64, &stop, &mut recorder).expect("run");
+    assert!(started.elapsed() < LIMIT);
+    // Item 1 is still held: nothing after it may be emitted.
+    assert_eq!(emitted_items(&recorder), [0]);
+    assert_eq!(end.emitted, 1);
+    assert_eq!(end.stopped_by, Some(StopSignal::Interrupt));
+    assert!(end.admitted > 1 && end.admitted <= 64, "{end:?}");
+    release.send(()).expect("item 1 still waiting");
+}
+
+#[test]
+fn jobs_not_started_before_a_stop_never_start() {
+    let (job, _release) = Numbers::new();
+    let started = Arc::clone(&job.started);
+    let (handle, stop) = Stop::new();
+    // Asked for before the run: every job must see it and skip its work.
+    handle.request(StopSignal::Terminate);
+    let mut recorder = Recorder::default();
+    let end = run(&config(1), job, 0..5u64, &stop, &mut recorder).expect("run");
+    assert_eq!(end.stopped_by, Some(StopSignal::Terminate));
+    assert_eq!(emitted_items(&recorder), Vec::<u64>::new());
+    assert_eq!(*started.lock().expect("no poison"), Vec::<u64>::new());
+}
+
+#[test]
+fn a_panicking_job_is_an_outcome_and_the_run_goes_on() {
+    let (mut job, _release) = Numbers::new();
+    job.panics = vec![1];
+    let mut recorder = Recorder::default();
+    run(&config(2), job, 0..3u64, &Stop::never(), &mut recorder).expect("run");
+    assert_eq!(
+        recorder.emitted,
+        [
+            (0, Ok(0)),
+            (1, Err("item 1 panicked".to_string())),
+            (2, Ok(20))
+        ]
+    );
+}
+
+#[test]
+fn a_consumer_error_ends_the_run_with_it() {
+    let (job, _release) = Numbers::new();
+    let mut recorder = Recorder {
+        fail_on: Some(2),
+        ..Recorder::default()
+    };
+    let error = run(&config(2), job, 0..10u64, &Stop::never(), &mut recorder)
+        .expect_err("the consumer failed");
+    assert_eq!(error.kind(), io::ErrorKind::BrokenPipe);
+    assert_eq!(emitted_items(&recorder), [0, 1]);
+}
+
+#[test]
+fn a_slow_given_stream_does_not_hold_back_finished_items() {
+    let (job, _release) = Numbers::new();
+    let (item_tx, item_rx) = unbounded::<u64>();
+    let (emitted_tx, emitted_rx) = unbounded();
+    struct Forward(Sender<u64>);
+    impl Consumer<u64, Result<u64, String>> for Forward {
+        fn finished(&mut self, _: &u64, _: &Result<u64, String>) {}
+        fn emit(
+            &mut self,
+            item: &u64,
+            _: Result<u64, String>,
+            _: &mut WorkSource<u64>,
+        ) -> io::Result<()> {
+            self.0.send(*item).map_err(io::Error::other)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let runner = std::thread::spawn(move || {
+        let given = std::iter::from_fn(move || item_rx.recv_timeout(LIMIT).ok());
+        run(
+            &config(2),
+            job,
+            given,
+            &Stop::never(),
+            &mut Forward(emitted_tx),
+        )
+    });
+    // Item 0 is emitted while the given stream is still open.
+    item_tx.send(0).expect("runner reading");
+    assert_eq!(emitted_rx.recv_timeout(LIMIT), Ok(0));
+    item_tx.send(1).expect("runner reading");
+    drop(item_tx);
+    assert_eq!(emitted_rx.recv_timeout(LIMIT), Ok(1));
+    let end = runner.join().expect("runner").expect("run");
+    assert_eq!(end.emitted, 2);
+}
