@@ -1,28 +1,105 @@
-//! Command-line arguments to validated [`Settings`].
+//! The command line, to validated configuration per stage.
 //!
-//! Everything a user can get wrong on the command line is caught here, before anything
-//! is fetched, and reported as a [`UsageError`] (exit status 2).
+//! argh is the one parser: it reads the arguments, generates `--help`, and reports
+//! unknown flags and missing values. This module turns what argh gives into a
+//! [`Command`], whose configs ([`InputConfig`], [`FetchConfig`], [`HtmlConfig`],
+//! [`OutputConfig`], [`PipelineConfig`]) the stages take without knowing the command
+//! line, and names every mistake as a [`UsageError`] before anything is fetched.
+//!
+//! Two things argh does not do are added around it, without a second parser:
+//! - the spellings users bring from other tools, `--name=value` and `-vv`, are
+//!   rewritten to argh's (`--name value`, `-v -v`) using argh's own list of options;
+//! - inputs keep their command-line order across positional URLs, `-u`, `-i` and
+//!   `--html`: argh keeps one list per option, so each value is stamped with its
+//!   position as argh parses it ([`Stamped`]) and the lists are merged by stamp.
 
-use std::fmt;
-use std::time::Duration;
+use std::cell::Cell;
+use std::convert::Infallible;
+use std::str::FromStr;
 
-use argh::FromArgs;
+use argh::{ArgsInfo, FromArgs};
 use encoding_rs::Encoding;
 use ureq::http::{HeaderName, HeaderValue};
 use url::Url;
 
-use crate::input::{self, InputSource, Shard};
+use crate::error::UsageError;
+use crate::fetch::FetchConfig;
+use crate::html_file::HtmlConfig;
+use crate::input::{parse_page_url, InputConfig, InputSource, Shard};
+use crate::lines::LineSource;
+use crate::output::{OutputConfig, OutputFormat};
+use crate::pipeline::PipelineConfig;
+use crate::units::{parse_duration, parse_size};
 
-/// Fetch web pages in parallel and print the hyperlinks they contain, resolved as a
-/// browser resolves them.
-#[derive(FromArgs, Debug)]
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Command {
+    /// Extract links: the default command.
+    Extract(Box<Config>),
+    /// `link-extractor domains [FILE|-]`: the lines to read.
+    Domains(LineSource),
+    /// `--help`, `--version`: print this on stdout, exit 0.
+    Info(String),
+}
+
+/// A validated extraction run, one config per stage.
+#[derive(Debug)]
+pub struct Config {
+    pub input: InputConfig,
+    pub fetch: FetchConfig,
+    pub html: HtmlConfig,
+    pub output: OutputConfig,
+    pub pipeline: PipelineConfig,
+    /// `-v` count minus `-q` count.
+    pub verbosity: i8,
+    /// No input was named, so stdin is read: an empty stdin is then "no URL given".
+    pub inputs_from_stdin: bool,
+}
+
+/// What the command line is read with, besides the arguments.
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    /// `JOB_COMPLETION_INDEX`, for `--shard auto/N`.
+    pub job_completion_index: Option<String>,
+    /// Whether stdin is a terminal: if not, and no input is named, stdin is read.
+    pub stdin_is_terminal: bool,
+}
+
+impl Environment {
+    pub fn from_process() -> Self {
+        use std::io::IsTerminal;
+        Environment {
+            job_completion_index: std::env::var("JOB_COMPLETION_INDEX").ok(),
+            stdin_is_terminal: std::io::stdin().is_terminal(),
+        }
+    }
+}
+
+const DEFAULT_JOBS: usize = 32;
+const MAX_JOBS: usize = 1024;
+
+const USAGE: &str = "\
+Usage: link-extractor [URL...] [-u URL]... [-i FILE|-] [--html FILE|-] [OPTIONS]
+       link-extractor domains [FILE|-]";
+
+const DOMAINS_USAGE: &str = "Usage: link-extractor domains [FILE|-]";
+
+#[derive(FromArgs, ArgsInfo, Debug)]
 #[argh(
-    help_triggers("-h", "--help"),
+    description = "Fetch web pages in parallel and print the hyperlinks they contain, resolved as\n\
+                   a browser resolves them. With no URL given and stdin not a terminal, URLs\n\
+                   are read from stdin, one per line (as with -i -).",
+    help_triggers("-h", "--help", "help"),
     example = "link-extractor https://example.com/",
     example = "link-extractor -u https://a.example/ -u https://b.example/ -o json",
-    example = "cat urls.txt | link-extractor -i - -o jsonl -j 64",
+    example = "cat urls.txt | link-extractor -o jsonl -j 64",
     example = "link-extractor --html public/index.html --base https://example.com/",
-    note = "Only http(s) links are printed, resolved against the page's <base href> or its\n  final URL after redirects. Logs go to stderr; RUST_LOG overrides -v/-q. Proxies\n  come from HTTP_PROXY, HTTPS_PROXY and NO_PROXY.\n\n  link-extractor domains [FILE|-] prints the unique registrable domains of URLs or\n  host names, e.g. link-extractor -u URL | link-extractor domains (see\n  'link-extractor domains --help').",
+    example = "link-extractor https://example.com/ | link-extractor domains",
+    note = "Only http(s) links are printed, resolved against the page's <base href> or its\n\
+            final URL after redirects. Options also take the --name=value form.\n\
+            Logs go to stderr: -v, -vv, -vvv say more, -q, -qq less; RUST_LOG overrides.\n\
+            Proxies: the first of ALL_PROXY, HTTPS_PROXY, HTTP_PROXY (or lowercase) that\n\
+            is set (an http, https or socks5 URL); NO_PROXY lists hosts that bypass it.",
     error_code(1, "at least one page failed (each failure is named on stderr)"),
     error_code(2, "usage error: nothing was fetched"),
     error_code(130, "stopped by Ctrl-C (SIGINT); 143 for SIGTERM")
@@ -30,21 +107,21 @@ use crate::input::{self, InputSource, Shard};
 struct Args {
     /// page URLs to fetch (absolute http:// or https:// URLs)
     #[argh(positional)]
-    urls: Vec<String>,
+    urls: Vec<Stamped>,
 
     /// a page URL to fetch; repeatable
     #[argh(option, short = 'u', long = "url")]
-    url: Vec<String>,
+    url: Vec<Stamped>,
 
     /// read page URLs from FILE, one per line ('-' for stdin; blank lines and '#'
     /// comments are ignored); repeatable
     #[argh(option, short = 'i', long = "input")]
-    input: Vec<String>,
+    input: Vec<Stamped>,
 
     /// extract the links of a local HTML file instead of fetching a page ('-' for
     /// stdin); repeatable, and mixes with URL inputs in order
     #[argh(option, long = "html")]
-    html: Vec<String>,
+    html: Vec<Stamped>,
 
     /// the URL --html documents resolve their links against (a <base href> in the
     /// document still wins); default: the file's own file:// URL, and then file:
@@ -110,7 +187,8 @@ struct Args {
     #[argh(option, long = "shard")]
     shard: Option<String>,
 
-    /// more log output on stderr (-v: skipped links and fetch details, -vv: debug)
+    /// more log output on stderr (-v: skipped links and fetch details, -vv: debug,
+    /// -vvv: the libraries' logs too)
     #[argh(switch, short = 'v', long = "verbose")]
     verbose: u8,
 
@@ -119,67 +197,72 @@ struct Args {
     quiet: u8,
 
     /// print the version and exit
-    #[argh(switch, long = "version")]
+    #[argh(switch, short = 'V', long = "version")]
     version: bool,
+
+    #[argh(subcommand)]
+    command: Option<Subcommand>,
 }
 
-const DEFAULT_JOBS: usize = 32;
-const MAX_JOBS: usize = 1024;
-
-/// The output formats of PRODUCT.md.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutputFormat {
-    Stdout,
-    Json,
-    Jsonl,
+#[derive(FromArgs, ArgsInfo, Debug)]
+#[argh(subcommand)]
+enum Subcommand {
+    Domains(DomainsArgs),
 }
 
-/// A validated run configuration.
-#[derive(Debug)]
-pub struct Settings {
-    /// The inputs in the order given on the command line.
-    pub sources: Vec<InputSource>,
-    pub output: OutputFormat,
-    pub jobs: usize,
-    pub timeout: Duration,
-    pub connect_timeout: Duration,
-    pub retries: u32,
-    pub max_redirects: u32,
-    pub max_bytes: u64,
-    pub headers: Vec<(HeaderName, HeaderValue)>,
-    pub user_agent: String,
-    pub shard: Option<Shard>,
-    /// `--base`: the page URL of `--html` documents.
-    pub html_base: Option<Url>,
-    /// `--charset`: the encoding of `--html` documents, as a WHATWG encoding name.
-    pub html_charset: Option<String>,
-    /// -v count minus -q count.
-    pub verbosity: i8,
+#[derive(FromArgs, ArgsInfo, Debug)]
+#[argh(
+    subcommand,
+    name = "domains",
+    description = "Print the unique registrable domains of URLs or host names, one per line.",
+    help_triggers("-h", "--help", "help"),
+    example = "link-extractor domains hosts.txt",
+    example = "link-extractor -u https://example.com/ | link-extractor domains",
+    note = "Reads FILE (stdin when FILE is '-' or absent) and prints its domains\n\
+            lowercased, international names in their ASCII (punycode) form, sorted. A\n\
+            registrable domain is a public suffix plus one label: news.bbc.co.uk gives\n\
+            bbc.co.uk, aws.amazon.com gives amazon.com, and alice.github.io gives\n\
+            alice.github.io (github.io is a public suffix too). The suffixes come from the\n\
+            Public Suffix List compiled in (psl crate 2.1.247, published 2026-11-05):\n\
+            nothing is fetched.\n\
+            \n\
+            Each line may be a URL of any scheme or a bare host name; ports, user names,\n\
+            paths, queries, fragments, a trailing dot, surrounding spaces and CRLF are\n\
+            ignored, as are blank lines and lines starting with '#'. Lines that hold no\n\
+            domain (IP addresses, a public suffix alone, mailto: URLs, malformed lines)\n\
+            are named on stderr as FILE:LINE and skipped.",
+    error_code(1, "at least one line held no domain (each is named on stderr)"),
+    error_code(2, "usage error: nothing was read")
+)]
+struct DomainsArgs {
+    /// the file to read; '-' or none for stdin
+    #[argh(positional)]
+    file: Vec<String>,
 }
 
-/// Why the program stops before doing any work.
-#[derive(Debug)]
-pub enum Exit {
-    /// `--help` or `--version`: print this on stdout, exit 0.
-    Info(String),
-    /// A usage error: print it on stderr, exit 2.
-    Usage(UsageError),
+/// A value as typed, with its position among the stamped values of one parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamped {
+    position: usize,
+    text: String,
 }
 
-/// A usage error, with the fix where one can be suggested.
-#[derive(Debug, PartialEq, Eq)]
-pub struct UsageError(pub String);
+thread_local! {
+    /// The position the next stamped value gets; reset before each parse.
+    static NEXT_POSITION: Cell<usize> = const { Cell::new(0) };
+}
 
-impl fmt::Display for UsageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+/// argh parses each input value with this, in command-line order, as it goes.
+impl FromStr for Stamped {
+    type Err = Infallible;
+
+    fn from_str(value: &str) -> Result<Self, Infallible> {
+        let position = NEXT_POSITION.with(|next| next.replace(next.get() + 1));
+        Ok(Stamped {
+            position,
+            text: value.to_owned(),
+        })
     }
-}
-
-impl std::error::Error for UsageError {}
-
-fn usage(message: impl Into<String>) -> Exit {
-    Exit::Usage(UsageError(message.into()))
 }
 
 /// The program's name and version, as `--version` prints them.
@@ -188,319 +271,256 @@ pub fn version_line() -> String {
 }
 
 /// Parses the full argument list (`args[0]` is the program name).
-///
-/// `job_completion_index` is the value of `JOB_COMPLETION_INDEX`, for `--shard auto/N`.
-pub fn parse(args: &[String], job_completion_index: Option<&str>) -> Result<Settings, Exit> {
-    let expanded = expand_args(args.get(1..).unwrap_or_default());
-    let strs: Vec<&str> = expanded.iter().map(String::as_str).collect();
-    let parsed =
-        Args::from_args(&["link-extractor"], &strs).map_err(|early| match early.status {
-            Ok(()) => Exit::Info(early.output),
-            Err(()) => usage(format!(
-                "{}\nRun 'link-extractor --help' for usage.",
-                early.output.trim_end()
-            )),
-        })?;
-    if parsed.version {
-        return Err(Exit::Info(version_line() + "\n"));
-    }
-
-    let output = match parsed.output.as_str() {
-        "stdout" => OutputFormat::Stdout,
-        "json" => OutputFormat::Json,
-        "jsonl" => OutputFormat::Jsonl,
-        other => {
-            return Err(usage(format!(
-                "invalid --output '{other}': expected stdout, json or jsonl"
-            )))
-        }
+pub fn parse(args: &[String], env: &Environment) -> Result<Command, UsageError> {
+    let args = match parse_args(args.get(1..).unwrap_or_default())? {
+        Parsed::Help(text) => return Ok(Command::Info(text)),
+        Parsed::Args(args) => args,
     };
-    if parsed.jobs == 0 || parsed.jobs > MAX_JOBS {
-        return Err(usage(format!(
-            "invalid --jobs '{}': expected a number from 1 to {MAX_JOBS}",
-            parsed.jobs
-        )));
+    if args.version {
+        return Ok(Command::Info(version_line() + "\n"));
     }
-    let timeout = parse_duration("--timeout", &parsed.timeout)?;
-    let connect_timeout = parse_duration("--connect-timeout", &parsed.connect_timeout)?;
-    let max_bytes = parse_size("--max-bytes", &parsed.max_bytes)?;
-    let headers = parsed
+    if let Some(Subcommand::Domains(domains)) = &args.command {
+        return domains_command(&args, domains);
+    }
+    extract_config(*args, env).map(|config| Command::Extract(Box::new(config)))
+}
+
+enum Parsed {
+    Args(Box<Args>),
+    Help(String),
+}
+
+/// argh on the rewritten arguments: the arguments, or a help text, or the error with
+/// the nearest flag suggested.
+fn parse_args(args: &[String]) -> Result<Parsed, UsageError> {
+    let rewritten = rewrite_spellings(args);
+    let strs: Vec<&str> = rewritten.iter().map(String::as_str).collect();
+    let in_domains = strs.first() == Some(&"domains");
+    NEXT_POSITION.with(|next| next.set(0));
+    match Args::from_args(&["link-extractor"], &strs) {
+        Ok(args) => Ok(Parsed::Args(Box::new(args))),
+        Err(early) if early.status.is_ok() => {
+            let usage = if early.output.starts_with("Usage: link-extractor domains") {
+                DOMAINS_USAGE
+            } else {
+                USAGE
+            };
+            Ok(Parsed::Help(with_usage(&early.output, usage)))
+        }
+        Err(early) => Err(parse_error(early.output.trim_end(), in_domains)),
+    }
+}
+
+/// `--name=value` as `--name value` for argh's options, and `-vvv` as `-v -v -v`, up
+/// to a `--`. After `domains`, whose options take no value, a bare `-` (stdin) can
+/// only be its FILE: argh reads any `-…` as an option, so a `--` goes before it.
+fn rewrite_spellings(args: &[String]) -> Vec<String> {
+    let info = Args::get_args_info();
+    let takes_value = |name: &str| {
+        info.flags
+            .iter()
+            .any(|flag| flag.long == name && matches!(flag.kind, argh::FlagInfoKind::Option { .. }))
+    };
+    let in_domains = args.first().is_some_and(|arg| arg == "domains");
+    let mut rewritten = Vec::with_capacity(args.len() + 1);
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if in_domains && arg == "-" {
+            rewritten.push("--".to_owned());
+            rewritten.push(arg.clone());
+            rewritten.extend(rest.cloned());
+            break;
+        }
+        if arg == "--" {
+            rewritten.push(arg.clone());
+            rewritten.extend(rest.cloned());
+            break;
+        }
+        if let Some((name, value)) = arg.split_once('=') {
+            if takes_value(name) {
+                rewritten.push(name.to_owned());
+                rewritten.push(value.to_owned());
+                continue;
+            }
+        }
+        match repeated_switch(arg) {
+            Some((switch, count)) => rewritten.extend(std::iter::repeat_n(switch, count)),
+            None => rewritten.push(arg.clone()),
+        }
+    }
+    rewritten
+}
+
+/// `-vvv` → (`-v`, 3), for the switches that count (`-v`, `-q`).
+fn repeated_switch(arg: &str) -> Option<(String, usize)> {
+    let letters = arg.strip_prefix('-')?;
+    let first = letters.chars().next()?;
+    let counts = matches!(first, 'v' | 'q');
+    (counts && letters.len() > 1 && letters.chars().all(|c| c == first))
+        .then(|| (format!("-{first}"), letters.len()))
+}
+
+/// argh's error message as a [`UsageError`], with a suggestion for an unknown flag.
+fn parse_error(message: &str, in_domains: bool) -> UsageError {
+    let help = if in_domains {
+        "link-extractor domains --help"
+    } else {
+        "link-extractor --help"
+    };
+    match message.strip_prefix("Unrecognized argument: ") {
+        Some(flag) if !flag.contains('\n') => {
+            let flags = if in_domains {
+                DomainsArgs::get_args_info().flags
+            } else {
+                Args::get_args_info().flags
+            };
+            let known = flags.iter().map(|flag| flag.long);
+            UsageError::UnknownFlag {
+                flag: flag.to_owned(),
+                suggestion: nearest_flag(flag, known),
+                help,
+            }
+        }
+        _ => UsageError::Arguments {
+            message: message.to_owned(),
+            help,
+        },
+    }
+}
+
+/// The long flag `given` most likely meant: a typo or two away (`--ouput`,
+/// `--Timeout`, `--max-byte`). Short flags are one letter from each other, so they get
+/// no suggestion.
+fn nearest_flag<'a>(given: &str, known: impl Iterator<Item = &'a str>) -> Option<String> {
+    if !given.starts_with("--") {
+        return None;
+    }
+    // `--max-byte=1MiB`: the name is what was mistyped.
+    let name = given.split_once('=').map_or(given, |(name, _)| name);
+    let given = name.to_ascii_lowercase();
+    known
+        .filter(|flag| flag.starts_with("--"))
+        .map(|flag| (strsim::damerau_levenshtein(&given, flag), flag))
+        .filter(|&(distance, flag)| distance <= (flag.len() - 2).div_ceil(4).min(2))
+        .min_by_key(|&(distance, _)| distance)
+        .map(|(_, flag)| flag.to_owned())
+}
+
+/// argh's help with the usage line replaced: argh writes every option into it, on one
+/// line hundreds of characters long.
+fn with_usage(help: &str, usage: &str) -> String {
+    match help.split_once("\n\n") {
+        Some((_, rest)) => format!("{usage}\n\n{rest}"),
+        None => help.to_owned(),
+    }
+}
+
+/// `link-extractor domains [FILE|-]`.
+fn domains_command(args: &Args, domains: &DomainsArgs) -> Result<Command, UsageError> {
+    let inputs = args.urls.len() + args.url.len() + args.input.len() + args.html.len();
+    if inputs > 0 {
+        return Err(UsageError::InputsWithCommand { command: "domains" });
+    }
+    if let [first, second, ..] = domains.file.as_slice() {
+        return Err(UsageError::TwoDomainFiles {
+            first: first.clone(),
+            second: second.clone(),
+        });
+    }
+    let path = domains.file.first().map_or("-", String::as_str);
+    LineSource::open(path)
+        .map(Command::Domains)
+        .map_err(|error| UsageError::InputFile {
+            path: error.path,
+            problem: error.problem,
+        })
+}
+
+/// The default command's configs, validated in the order a user reads them.
+fn extract_config(args: Args, env: &Environment) -> Result<Config, UsageError> {
+    let output = OutputConfig {
+        format: output_format(&args.output)?,
+    };
+    let jobs = jobs(args.jobs)?;
+    let fetch = fetch_config(&args, jobs)?;
+    let (input, inputs_from_stdin) = input_config(&args, env)?;
+    let html = html_config(&args, &fetch)?;
+    Ok(Config {
+        input,
+        fetch,
+        html,
+        output,
+        pipeline: PipelineConfig::new(jobs),
+        verbosity: clamp_i8(i16::from(args.verbose) - i16::from(args.quiet)),
+        inputs_from_stdin,
+    })
+}
+
+fn invalid(option: &'static str, value: impl Into<String>, problem: impl ToString) -> UsageError {
+    UsageError::InvalidValue {
+        option,
+        value: value.into(),
+        problem: problem.to_string(),
+    }
+}
+
+fn output_format(value: &str) -> Result<OutputFormat, UsageError> {
+    match value {
+        "stdout" => Ok(OutputFormat::Stdout),
+        "json" => Ok(OutputFormat::Json),
+        "jsonl" => Ok(OutputFormat::Jsonl),
+        other => Err(invalid("--output", other, "expected stdout, json or jsonl")),
+    }
+}
+
+fn jobs(jobs: usize) -> Result<usize, UsageError> {
+    if jobs == 0 || jobs > MAX_JOBS {
+        return Err(invalid(
+            "--jobs",
+            jobs.to_string(),
+            format!("expected a number from 1 to {MAX_JOBS}"),
+        ));
+    }
+    Ok(jobs)
+}
+
+fn fetch_config(args: &Args, jobs: usize) -> Result<FetchConfig, UsageError> {
+    let duration =
+        |option, value: &str| parse_duration(value).map_err(|e| invalid(option, value, e));
+    let timeout = duration("--timeout", &args.timeout)?;
+    let connect_timeout = duration("--connect-timeout", &args.connect_timeout)?;
+    let max_bytes =
+        parse_size(&args.max_bytes).map_err(|e| invalid("--max-bytes", &*args.max_bytes, e))?;
+    let headers = args
         .header
         .iter()
         .map(|header| parse_header(header))
         .collect::<Result<Vec<_>, _>>()?;
-    let user_agent = match parsed.user_agent {
-        Some(agent) if HeaderValue::from_str(&agent).is_err() => {
-            return Err(usage(format!(
-                "invalid --user-agent '{agent}': control characters are not allowed in a header"
-            )))
+    let user_agent = match &args.user_agent {
+        Some(agent) if HeaderValue::from_str(agent).is_err() => {
+            return Err(invalid(
+                "--user-agent",
+                agent,
+                "control characters are not allowed in a header",
+            ))
         }
-        Some(agent) => agent,
+        Some(agent) => agent.clone(),
         None => format!("{}/{}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
     };
-    let shard = parsed
-        .shard
-        .as_deref()
-        .map(|spec| parse_shard(spec, job_completion_index))
-        .transpose()?;
-
-    let sources = ordered_sources(
-        &expanded,
-        &parsed.urls,
-        &parsed.url,
-        &parsed.input,
-        &parsed.html,
-    )?;
-    if sources.is_empty() {
-        return Err(usage(
-            "no URL given: pass page URLs as arguments, with -u URL, or in a file with -i FILE \
-             (see 'link-extractor --help')",
-        ));
-    }
-    if parsed.input.iter().any(|path| path == "-") && parsed.html.iter().any(|path| path == "-") {
-        return Err(usage(
-            "stdin ('-') was given to both -i and --html: it can be read only once",
-        ));
-    }
-    let html_base = parsed
-        .base
-        .as_deref()
-        .map(|raw| parse_base(raw, &parsed.html))
-        .transpose()?;
-    let html_charset = parsed
-        .charset
-        .as_deref()
-        .map(|label| parse_charset(label, &parsed.html))
-        .transpose()?;
-
-    Ok(Settings {
-        sources,
-        output,
-        jobs: parsed.jobs,
+    Ok(FetchConfig {
         timeout,
         connect_timeout,
-        retries: parsed.retries,
-        max_redirects: parsed.max_redirects,
+        retries: args.retries,
+        max_redirects: args.max_redirects,
         max_bytes,
         headers,
         user_agent,
-        shard,
-        html_base,
-        html_charset,
-        verbosity: clamp_i8(i16::from(parsed.verbose) - i16::from(parsed.quiet)),
+        connections: jobs,
     })
 }
 
-fn clamp_i8(value: i16) -> i8 {
-    value.clamp(i16::from(i8::MIN), i16::from(i8::MAX)) as i8
-}
-
-/// Options that take a value, so that the value is not mistaken for a positional URL.
-const VALUE_OPTIONS: &[&str] = &[
-    "-u",
-    "--url",
-    "-i",
-    "--input",
-    "-o",
-    "--output",
-    "-j",
-    "--jobs",
-    "--timeout",
-    "--connect-timeout",
-    "--retries",
-    "--max-redirects",
-    "--max-bytes",
-    "-H",
-    "--header",
-    "--user-agent",
-    "--shard",
-    "--html",
-    "--base",
-    "--charset",
-];
-
-/// Accepts the spellings users bring from other tools that argh does not: `--name=value`
-/// and repeated short switches (`-vv`).
-fn expand_args(args: &[String]) -> Vec<String> {
-    let mut out = Vec::with_capacity(args.len());
-    let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
-        if arg == "--" {
-            out.push(arg.clone());
-            out.extend(rest.cloned());
-            break;
-        }
-        if let Some((name, value)) = arg.split_once('=') {
-            if name.starts_with("--") && VALUE_OPTIONS.contains(&name) {
-                out.push(name.to_string());
-                out.push(value.to_string());
-                continue;
-            }
-        }
-        if VALUE_OPTIONS.contains(&arg.as_str()) {
-            out.push(arg.clone());
-            out.extend(rest.next().cloned());
-            continue;
-        }
-        let repeated =
-            |c: char| arg.len() > 2 && arg.starts_with('-') && arg[1..].chars().all(|x| x == c);
-        if repeated('v') || repeated('q') {
-            let flag = &arg[..2];
-            out.extend(std::iter::repeat_n(flag.to_string(), arg.len() - 1));
-            continue;
-        }
-        out.push(arg.clone());
-    }
-    out
-}
-
-/// Rebuilds the order in which positional URLs, `-u` and `-i` were given (argh keeps one
-/// list per option) and validates the URLs.
-fn ordered_sources(
-    expanded: &[String],
-    positional: &[String],
-    url_options: &[String],
-    inputs: &[String],
-    html: &[String],
-) -> Result<Vec<InputSource>, Exit> {
-    let mut positional = positional.iter();
-    let mut url_options = url_options.iter();
-    let mut inputs = inputs.iter();
-    let mut html = html.iter();
-    let mut sources = Vec::new();
-    let mut args = expanded.iter();
-    let mut only_positional = false;
-    while let Some(arg) = args.next() {
-        let (raw, via) = if only_positional || !arg.starts_with('-') || arg == "-" {
-            (positional.next(), "argument")
-        } else if arg == "--" {
-            only_positional = true;
-            continue;
-        } else if arg == "-u" || arg == "--url" {
-            args.next();
-            (url_options.next(), "-u")
-        } else if arg == "-i" || arg == "--input" {
-            args.next();
-            if let Some(path) = inputs.next() {
-                sources.push(input::open_file(path).map_err(Exit::Usage)?);
-            }
-            continue;
-        } else if arg == "--html" {
-            args.next();
-            if let Some(path) = html.next() {
-                if path.is_empty() {
-                    return Err(usage("invalid --html '': expected a file path or '-'"));
-                }
-                sources.push(InputSource::Html(path.clone()));
-            }
-            continue;
-        } else {
-            if VALUE_OPTIONS.contains(&arg.as_str()) {
-                args.next();
-            }
-            continue;
-        };
-        if let Some(raw) = raw {
-            let url = input::parse_page_url(raw).map_err(|problem| {
-                usage(format!(
-                    "invalid URL '{}' (from {via}): {problem}",
-                    input::printable(raw)
-                ))
-            })?;
-            sources.push(InputSource::Url(url));
-        }
-    }
-    Ok(sources)
-}
-
-/// Validates `--base`: an absolute http(s) or file URL, and only with `--html`.
-fn parse_base(raw: &str, html: &[String]) -> Result<Url, Exit> {
-    if html.is_empty() {
-        return Err(usage(format!(
-            "--base '{raw}' applies to --html inputs, and none was given"
-        )));
-    }
-    let bad = |problem: String| usage(format!("invalid --base '{raw}': {problem}"));
-    match Url::parse(raw.trim()) {
-        Ok(url) if matches!(url.scheme(), "http" | "https" | "file") && url.has_host() => Ok(url),
-        Ok(_) => Err(bad(
-            "expected an absolute http://, https:// or file:// URL".into()
-        )),
-        Err(_) => input::parse_page_url(raw).map_err(bad),
-    }
-}
-
-/// Validates `--charset` against the WHATWG encoding labels browsers accept.
-fn parse_charset(label: &str, html: &[String]) -> Result<String, Exit> {
-    if html.is_empty() {
-        return Err(usage(format!(
-            "--charset '{label}' applies to --html inputs, and none was given"
-        )));
-    }
-    Encoding::for_label(label.trim().as_bytes())
-        .map(|encoding| encoding.name().to_owned())
-        .ok_or_else(|| {
-            usage(format!(
-                "invalid --charset '{label}': not an encoding label browsers know \
-                 (e.g. utf-8, windows-1252, iso-8859-1, shift_jis, gb18030)"
-            ))
-        })
-}
-
-/// Parses `30`, `2.5s`, `500ms`, `1m`.
-fn parse_duration(option: &str, value: &str) -> Result<Duration, Exit> {
-    let trimmed = value.trim();
-    let (number, unit) = split_unit(trimmed);
-    let scale = match unit.to_ascii_lowercase().as_str() {
-        "" | "s" => 1.0,
-        "ms" => 0.001,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        _ => f64::NAN,
-    };
-    let seconds = number.parse::<f64>().map(|n| n * scale).unwrap_or(f64::NAN);
-    if !seconds.is_finite() || seconds <= 0.0 || seconds > 86_400.0 {
-        return Err(usage(format!(
-            "invalid {option} '{value}': expected a positive duration of at most a day, \
-             such as 30, 2.5s, 500ms or 1m"
-        )));
-    }
-    Ok(Duration::from_secs_f64(seconds))
-}
-
-/// Parses `16MiB`, `500KiB`, `1000000`, `2M` (binary multiples, as `--help` says).
-fn parse_size(option: &str, value: &str) -> Result<u64, Exit> {
-    let trimmed = value.trim();
-    let (number, unit) = split_unit(trimmed);
-    let scale: Option<u64> = match unit.to_ascii_lowercase().as_str() {
-        "" | "b" => Some(1),
-        "k" | "kb" | "kib" => Some(1 << 10),
-        "m" | "mb" | "mib" => Some(1 << 20),
-        "g" | "gb" | "gib" => Some(1 << 30),
-        _ => None,
-    };
-    // Decimals are accepted as for durations (1.5MiB), rounded down to whole bytes.
-    scale
-        .zip(number.parse::<f64>().ok().filter(|n| n.is_finite()))
-        .map(|(scale, n)| n * scale as f64)
-        .filter(|&bytes| bytes >= 1.0 && bytes < u64::MAX as f64)
-        .map(|bytes| bytes as u64)
-        .ok_or_else(|| {
-            usage(format!(
-                "invalid {option} '{value}': expected a positive size such as 16MiB, 500KiB or 1000000"
-            ))
-        })
-}
-
-fn split_unit(value: &str) -> (&str, &str) {
-    let split = value
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(value.len());
-    (&value[..split], value[split..].trim())
-}
-
-fn parse_header(header: &str) -> Result<(HeaderName, HeaderValue), Exit> {
-    let bad = |why: &str| usage(format!("invalid --header '{header}': {why}"));
+fn parse_header(header: &str) -> Result<(HeaderName, HeaderValue), UsageError> {
+    let bad = |why: &str| invalid("--header", header, why);
     let (name, value) = header
         .split_once(':')
         .ok_or_else(|| bad("expected 'Name: value'"))?;
@@ -511,8 +531,144 @@ fn parse_header(header: &str) -> Result<(HeaderName, HeaderValue), Exit> {
     Ok((name, value))
 }
 
-fn parse_shard(spec: &str, job_completion_index: Option<&str>) -> Result<Shard, Exit> {
-    let bad = |why: String| usage(format!("invalid --shard '{spec}': {why}"));
+/// The inputs in command-line order, and whether stdin stands in for them.
+fn input_config(args: &Args, env: &Environment) -> Result<(InputConfig, bool), UsageError> {
+    let shard = args
+        .shard
+        .as_deref()
+        .map(|spec| parse_shard(spec, env.job_completion_index.as_deref()))
+        .transpose()?;
+    let mut sources = ordered_sources(args)?;
+    let from_stdin = sources.is_empty() && !env.stdin_is_terminal;
+    if from_stdin {
+        sources.push(InputSource::File(LineSource::stdin()));
+    }
+    if sources.is_empty() {
+        return Err(UsageError::NoUrl);
+    }
+    let stdin = |list: &[Stamped]| list.iter().any(|value| value.text == "-");
+    if stdin(&args.input) && stdin(&args.html) {
+        return Err(UsageError::StdinTwice);
+    }
+    Ok((InputConfig { sources, shard }, from_stdin))
+}
+
+/// Positional URLs, `-u`, `-i` and `--html` merged back into command-line order, each
+/// validated (URLs parsed, `-i` files opened).
+fn ordered_sources(args: &Args) -> Result<Vec<InputSource>, UsageError> {
+    #[derive(Clone, Copy)]
+    enum Kind {
+        Argument,
+        UrlOption,
+        InputFile,
+        Html,
+    }
+    let mut stamped: Vec<(&Stamped, Kind)> = [
+        (&args.urls, Kind::Argument),
+        (&args.url, Kind::UrlOption),
+        (&args.input, Kind::InputFile),
+        (&args.html, Kind::Html),
+    ]
+    .into_iter()
+    .flat_map(|(values, kind)| values.iter().map(move |value| (value, kind)))
+    .collect();
+    stamped.sort_by_key(|(value, _)| value.position);
+    stamped
+        .into_iter()
+        .map(|(value, kind)| match kind {
+            Kind::Argument => page_url(&value.text, "argument"),
+            Kind::UrlOption => page_url(&value.text, "-u"),
+            Kind::InputFile => LineSource::open(&value.text)
+                .map(InputSource::File)
+                .map_err(|error| UsageError::InputFile {
+                    path: error.path,
+                    problem: error.problem,
+                }),
+            Kind::Html if value.text.is_empty() => {
+                Err(invalid("--html", "", "expected a file path or '-'"))
+            }
+            Kind::Html => Ok(InputSource::Html(value.text.clone())),
+        })
+        .collect()
+}
+
+fn page_url(raw: &str, from: &'static str) -> Result<InputSource, UsageError> {
+    parse_page_url(raw)
+        .map(InputSource::Url)
+        .map_err(|problem| UsageError::InvalidUrl {
+            raw: raw.to_owned(),
+            from,
+            problem,
+        })
+}
+
+fn html_config(args: &Args, fetch: &FetchConfig) -> Result<HtmlConfig, UsageError> {
+    let has_html = !args.html.is_empty();
+    let only_with_html = |option, value: &str| {
+        if has_html {
+            Ok(())
+        } else {
+            Err(UsageError::OnlyWithHtml {
+                option,
+                value: value.to_owned(),
+            })
+        }
+    };
+    let base = match &args.base {
+        Some(raw) => {
+            only_with_html("--base", raw)?;
+            Some(parse_base(raw)?)
+        }
+        None => None,
+    };
+    let charset = match &args.charset {
+        Some(label) => {
+            only_with_html("--charset", label)?;
+            Some(parse_charset(label)?)
+        }
+        None => None,
+    };
+    Ok(HtmlConfig {
+        parse_timeout: fetch.timeout,
+        base,
+        charset,
+        max_bytes: fetch.max_bytes,
+    })
+}
+
+/// `--base`: an absolute http(s) or file URL.
+fn parse_base(raw: &str) -> Result<Url, UsageError> {
+    match Url::parse(raw.trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https" | "file") && url.has_host() => Ok(url),
+        Ok(_) => Err(invalid(
+            "--base",
+            raw,
+            "expected an absolute http://, https:// or file:// URL",
+        )),
+        Err(error) => Err(invalid(
+            "--base",
+            raw,
+            parse_page_url(raw).map_or_else(|problem| problem.to_string(), |_| error.to_string()),
+        )),
+    }
+}
+
+/// `--charset`: a WHATWG encoding label, as browsers accept them.
+fn parse_charset(label: &str) -> Result<String, UsageError> {
+    Encoding::for_label(label.trim().as_bytes())
+        .map(|encoding| encoding.name().to_owned())
+        .ok_or_else(|| {
+            invalid(
+                "--charset",
+                label,
+                "not an encoding label browsers know \
+                 (e.g. utf-8, windows-1252, iso-8859-1, shift_jis, gb18030)",
+            )
+        })
+}
+
+fn parse_shard(spec: &str, job_completion_index: Option<&str>) -> Result<Shard, UsageError> {
+    let bad = |why: String| invalid("--shard", spec, why);
     let (index, count) = spec
         .split_once('/')
         .ok_or_else(|| bad("expected INDEX/COUNT or auto/COUNT, e.g. 0/4".into()))?;
@@ -522,22 +678,8 @@ fn parse_shard(spec: &str, job_completion_index: Option<&str>) -> Result<Shard, 
         .ok()
         .filter(|&c| c > 0)
         .ok_or_else(|| bad("COUNT must be a whole number of at least 1".into()))?;
-    let index: usize = if index.trim() == "auto" {
-        let value = job_completion_index.ok_or_else(|| {
-            bad("auto needs JOB_COMPLETION_INDEX in the environment (a Kubernetes Indexed Job sets it)".into())
-        })?;
-        let index = value.trim().parse().map_err(|_| {
-            bad(format!(
-                "JOB_COMPLETION_INDEX '{value}' is not a whole number"
-            ))
-        })?;
-        if index >= count {
-            return Err(bad(format!(
-                "JOB_COMPLETION_INDEX {index} is out of range: it must be less than COUNT \
-                 {count} (the Job's completions)"
-            )));
-        }
-        index
+    let index = if index.trim() == "auto" {
+        auto_shard_index(spec, job_completion_index, count)?
     } else {
         index
             .trim()
@@ -552,144 +694,37 @@ fn parse_shard(spec: &str, job_completion_index: Option<&str>) -> Result<Shard, 
     Ok(Shard { index, count })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        std::iter::once("link-extractor")
-            .chain(list.iter().copied())
-            .map(String::from)
-            .collect()
-    }
-
-    fn usage_message(list: &[&str]) -> String {
-        match parse(&args(list), None) {
-            Err(Exit::Usage(UsageError(message))) => message,
-            other => panic!("expected a usage error, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn defaults() {
-        let settings = parse(&args(&["https://a.test/"]), None).expect("valid");
-        assert_eq!(settings.output, OutputFormat::Stdout);
-        assert_eq!(settings.jobs, 32);
-        assert_eq!(settings.timeout, Duration::from_secs(30));
-        assert_eq!(settings.connect_timeout, Duration::from_secs(10));
-        assert_eq!(settings.retries, 2);
-        assert_eq!(settings.max_redirects, 10);
-        assert_eq!(settings.max_bytes, 16 << 20);
-        assert_eq!(
-            settings.user_agent,
-            format!("link-extractor/{}", env!("CARGO_PKG_VERSION"))
-        );
-        assert_eq!(settings.verbosity, 0);
-    }
-
-    #[test]
-    fn order_of_sources_is_the_command_line_order() {
-        let settings = parse(
-            &args(&[
-                "-j",
-                "4",
-                "https://b.test/",
-                "-u",
-                "https://a.test/",
-                "--timeout=5",
-                "--html",
-                "page.html",
-                "https://c.test/",
-            ]),
-            None,
+/// The shard index of `--shard auto/COUNT`, from `JOB_COMPLETION_INDEX`.
+fn auto_shard_index(
+    spec: &str,
+    job_completion_index: Option<&str>,
+    count: usize,
+) -> Result<usize, UsageError> {
+    let bad = |why: String| invalid("--shard", spec, why);
+    let value = job_completion_index.ok_or_else(|| {
+        bad(
+            "auto needs JOB_COMPLETION_INDEX in the environment (a Kubernetes Indexed Job \
+             sets it)"
+                .into(),
         )
-        .expect("valid");
-        let urls: Vec<String> = settings
-            .sources
-            .iter()
-            .map(|source| match source {
-                InputSource::Url(url) => url.to_string(),
-                InputSource::File { .. } => "file".into(),
-                InputSource::Html(path) => format!("html {path}"),
-            })
-            .collect();
-        assert_eq!(
-            urls,
-            [
-                "https://b.test/",
-                "https://a.test/",
-                "html page.html",
-                "https://c.test/"
-            ]
-        );
-        assert_eq!(settings.timeout, Duration::from_secs(5));
-        assert_eq!(settings.jobs, 4);
+    })?;
+    let index: usize = value.trim().parse().map_err(|_| {
+        bad(format!(
+            "JOB_COMPLETION_INDEX '{value}' is not a whole number"
+        ))
+    })?;
+    if index >= count {
+        return Err(bad(format!(
+            "JOB_COMPLETION_INDEX {index} is out of range: it must be less than COUNT \
+             {count} (the Job's completions)"
+        )));
     }
-
-    #[test]
-    fn values_with_units() {
-        let settings = parse(
-            &args(&[
-                "-u",
-                "http://a.test",
-                "--timeout",
-                "500ms",
-                "--max-bytes",
-                "2KiB",
-                "-vvv",
-                "-q",
-            ]),
-            None,
-        )
-        .expect("valid");
-        assert_eq!(settings.timeout, Duration::from_millis(500));
-        assert_eq!(settings.max_bytes, 2048);
-        assert_eq!(settings.verbosity, 2);
-        let size = |value: &str| parse_size("--max-bytes", value).ok();
-        assert_eq!(size("1.5MiB"), Some(1_572_864));
-        assert_eq!(size("16M"), Some(16 << 20));
-        assert_eq!(size("1000000"), Some(1_000_000));
-        assert_eq!(size("0.5"), None);
-    }
-
-    #[test]
-    fn usage_errors_name_the_value_and_the_fix() {
-        assert_eq!(
-            usage_message(&["example.com"]),
-            "invalid URL 'example.com' (from argument): not an absolute URL (did you mean https://example.com?)"
-        );
-        assert_eq!(
-            usage_message(&["-u", "ftp://a.test/"]),
-            "invalid URL 'ftp://a.test/' (from -u): only http:// and https:// URLs can be fetched"
-        );
-        assert_eq!(
-            usage_message(&["-o", "xml", "http://a.test"]),
-            "invalid --output 'xml': expected stdout, json or jsonl"
-        );
-        assert_eq!(
-            usage_message(&["-j", "0", "http://a.test"]),
-            "invalid --jobs '0': expected a number from 1 to 1024"
-        );
-        assert!(usage_message(&["--timeout", "soon", "http://a.test"])
-            .starts_with("invalid --timeout 'soon'"));
-        assert!(usage_message(&["-H", "NoColon", "http://a.test"])
-            .starts_with("invalid --header 'NoColon'"));
-        assert_eq!(
-            usage_message(&["--shard", "3/3", "http://a.test"]),
-            "invalid --shard '3/3': INDEX 3 is out of range: it must be less than COUNT 3"
-        );
-        assert!(usage_message(&[]).starts_with("no URL given"));
-        assert!(usage_message(&["--bogus"]).starts_with("Unrecognized argument: --bogus"));
-    }
-
-    #[test]
-    fn shard_auto_reads_the_job_completion_index() {
-        let settings =
-            parse(&args(&["--shard", "auto/4", "http://a.test"]), Some("2")).expect("valid");
-        assert_eq!(settings.shard, Some(Shard { index: 2, count: 4 }));
-        assert!(matches!(
-            parse(&args(&["--shard", "auto/4", "http://a.test"]), None),
-            Err(Exit::Usage(_))
-        ));
-    }
+    Ok(index)
 }
+
+fn clamp_i8(value: i16) -> i8 {
+    value.clamp(i16::from(i8::MIN), i16::from(i8::MAX)) as i8
+}
+
+#[cfg(test)]
+mod tests;

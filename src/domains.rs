@@ -23,138 +23,14 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::process::ExitCode;
 
 use psl::Psl;
 use url::{Host, Url};
 
-use crate::cli::UsageError;
-use crate::input::{self, describe_io_error, printable, read_bounded_line};
-use crate::Status;
-
-/// The longest input line accepted; longer lines are reported, not buffered.
-pub const MAX_LINE_BYTES: usize = 64 * 1024;
-
-/// The `psl` crate release compiled in, and when it was published: the crate is
-/// republished whenever the Public Suffix List changes, so its publication date dates
-/// the list. Update both after `cargo update -p psl` (a unit test compares the version
-/// with Cargo.lock).
-const PSL_CRATE_VERSION: &str = "2.1.247";
-const PSL_PUBLISHED: &str = "2026-11-05";
-
-fn help_text() -> String {
-    format!(
-        "Usage: link-extractor domains [FILE|-]
-
-Print the unique registrable domains of the URLs or host names in FILE, one per
-line (stdin when FILE is '-' or absent): lowercased, international names in
-their ASCII (punycode) form, sorted. A registrable domain is a public suffix
-plus one label: news.bbc.co.uk gives bbc.co.uk, aws.amazon.com gives amazon.com,
-and alice.github.io gives alice.github.io (github.io is a public suffix too).
-The suffixes come from the Public Suffix List compiled in (psl crate {PSL_CRATE_VERSION},
-published {PSL_PUBLISHED}); nothing is fetched.
-
-Each line may be a URL of any scheme or a bare host name; ports, user names,
-paths, queries, fragments, a trailing dot, surrounding spaces and CRLF are
-ignored, as are blank lines and lines starting with '#'. Lines that hold no
-domain (IP addresses, a public suffix alone, mailto: URLs, malformed lines) are
-named on stderr as FILE:LINE and skipped.
-
-Positional Arguments:
-  FILE              the file to read; '-' or none for stdin
-
-Options:
-  -h, --help        display usage information
-
-Examples:
-  link-extractor domains hosts.txt
-  link-extractor -u https://example.com/ | link-extractor domains
-
-Error codes:
-  1 at least one line held no domain (each is named on stderr)
-  2 usage error: nothing was read
-"
-    )
-}
-
-/// What the command line asks for.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Command {
-    /// `--help`.
-    Help,
-    /// Read this file, or stdin for `None`.
-    Run(Option<String>),
-}
-
-/// Parses the arguments that follow `domains`.
-pub fn parse_args(args: &[String]) -> Result<Command, UsageError> {
-    // `--help` wins wherever it is, as with the main command, up to a `--`.
-    if args
-        .iter()
-        .take_while(|arg| *arg != "--")
-        .any(|arg| matches!(arg.as_str(), "-h" | "--help"))
-    {
-        return Ok(Command::Help);
-    }
-    let mut file: Option<&String> = None;
-    let mut options_done = false;
-    for arg in args {
-        let is_option = !options_done && arg.starts_with('-') && arg != "-";
-        if is_option && arg == "--" {
-            options_done = true;
-            continue;
-        }
-        if is_option {
-            return Err(UsageError(format!(
-                "Unrecognized argument: {arg}\nRun 'link-extractor domains --help' for usage."
-            )));
-        }
-        if let Some(first) = file {
-            return Err(UsageError(format!(
-                "domains reads one FILE, got '{first}' and '{arg}': to read several, \
-                 concatenate them (cat FILE... | link-extractor domains)"
-            )));
-        }
-        file = Some(arg);
-    }
-    Ok(Command::Run(
-        file.filter(|name| name.as_str() != "-").cloned(),
-    ))
-}
-
-/// The `domains` subcommand; `args` are the arguments after `domains`.
-pub fn main(args: &[String]) -> ExitCode {
-    let opened = parse_args(args).and_then(|command| match command {
-        Command::Help => Ok(None),
-        // Opened now, so that a missing file is a usage error before anything is read;
-        // no FILE is stdin, named `-` in messages as for `-i -`.
-        Command::Run(path) => input::open_reader(path.as_deref().unwrap_or("-")).map(Some),
-    });
-    let (name, reader) = match opened {
-        Ok(Some(input)) => input,
-        Ok(None) => {
-            // A closed stdout is not worth an error here.
-            let _ = io::stdout().write_all(help_text().as_bytes());
-            return Status::Success.into();
-        }
-        Err(error) => {
-            eprintln!("error: {error}");
-            return Status::Usage.into();
-        }
-    };
-    let stdout = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-    let stderr = io::LineWriter::new(io::stderr().lock());
-    match run(&name, reader, stdout, stderr) {
-        Ok(summary) if summary.skipped == 0 => Status::Success.into(),
-        Ok(_) => Status::SomeFailed.into(),
-        Err(error) => {
-            eprintln!("error: writing output: {error}");
-            Status::SomeFailed.into()
-        }
-    }
-}
+use crate::lines::LineSource;
+use crate::text::printable;
 
 /// What a run did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -167,76 +43,36 @@ pub struct Summary {
     pub domains: usize,
 }
 
-/// Reads every line of `input` (named `name` in messages), reports the lines that hold
-/// no domain on `errors` as they come, then writes the sorted unique domains to `out`.
+/// Reads every line of `input`, reports the lines that hold no domain on `errors` as
+/// they come (as `error: FILE:LINE: ...`), then writes the sorted unique domains to
+/// `out`.
 ///
 /// Memory grows with the number of distinct domains, not with the input. A closed
 /// output pipe ends the run quietly; other write errors on `out` are returned.
-pub fn run<R: Read, W: Write, E: Write>(
-    name: &str,
-    input: R,
+pub fn run<W: Write, E: Write>(
+    input: LineSource,
     mut out: W,
     mut errors: E,
 ) -> io::Result<Summary> {
-    let mut reader = BufReader::with_capacity(64 * 1024, input);
+    let lines = input.lines();
+    let name = lines.name().to_owned();
     let mut domains = BTreeSet::new();
     let mut summary = Summary::default();
-    let mut line = Vec::new();
-    let mut line_number = 0usize;
-    let mut report = |line_number: usize, problem: &dyn fmt::Display| {
+    for line in lines {
+        let problem = match &line.text {
+            Err(problem) => problem.to_string(),
+            Ok(text) => match registrable_domain(text) {
+                Ok(domain) => {
+                    summary.found += 1;
+                    domains.insert(domain);
+                    continue;
+                }
+                Err(problem) => format!("no domain in '{}': {problem}", printable(text)),
+            },
+        };
+        summary.skipped += 1;
         // Nowhere to complain if stderr is closed; the exit status still tells.
-        let _ = writeln!(errors, "error: {name}:{line_number}: {problem}");
-    };
-    loop {
-        line.clear();
-        let too_long = match read_bounded_line(&mut reader, &mut line, MAX_LINE_BYTES) {
-            Ok(None) => break,
-            Ok(Some(too_long)) => too_long,
-            Err(error) => {
-                line_number += 1;
-                summary.skipped += 1;
-                report(
-                    line_number,
-                    &format_args!("read error: {}", describe_io_error(&error)),
-                );
-                break;
-            }
-        };
-        line_number += 1;
-        if too_long {
-            summary.skipped += 1;
-            report(
-                line_number,
-                &format_args!("line longer than {MAX_LINE_BYTES} bytes"),
-            );
-            continue;
-        }
-        let mut bytes = line.as_slice();
-        if line_number == 1 {
-            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        }
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            summary.skipped += 1;
-            report(line_number, &"line is not valid UTF-8");
-            continue;
-        };
-        let text = text.trim();
-        if text.is_empty() || text.starts_with('#') {
-            continue;
-        }
-        match registrable_domain(text) {
-            Ok(domain) => {
-                summary.found += 1;
-                domains.insert(domain);
-            }
-            Err(problem) => {
-                summary.skipped += 1;
-                report(
-                    line_number,
-                    &format_args!("no domain in '{}': {problem}", printable(text)),
-                );
-            }
-        }
+        let _ = writeln!(errors, "error: {name}:{}: {problem}", line.number);
     }
     summary.domains = domains.len();
     let written = domains
@@ -391,9 +227,14 @@ fn is_special(scheme: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lines::MAX_LINE_BYTES;
 
-    fn domain(line: &str) -> Result<String, String> {
-        registrable_domain(line).map_err(|e| e.to_string())
+    /// The message a line's problem prints.
+    #[derive(Debug, PartialEq)]
+    struct Message(String);
+
+    fn domain(line: &str) -> Result<String, Message> {
+        registrable_domain(line).map_err(|e| Message(e.to_string()))
     }
 
     #[test]
@@ -531,14 +372,15 @@ mod tests {
             ("a..example.com", "'a..example.com' has an empty label"),
             ("example.com..", "'example.com..' has an empty label"),
         ] {
-            assert_eq!(domain(line), Err(expected.to_string()), "{line}");
+            assert_eq!(domain(line), Err(Message(expected.to_string())), "{line}");
         }
     }
 
     fn run_on(input: &[u8]) -> (String, String, Summary) {
         let mut out = Vec::new();
         let mut errors = Vec::new();
-        let summary = run("hosts.txt", input, &mut out, &mut errors).expect("in-memory run");
+        let source = LineSource::from_reader("hosts.txt", io::Cursor::new(input.to_vec()));
+        let summary = run(source, &mut out, &mut errors).expect("in-memory run");
         (
             String::from_utf8(out).expect("UTF-8 output"),
             String::from_utf8(errors).expect("UTF-8 messages"),
@@ -610,6 +452,17 @@ mod tests {
     }
 
     #[test]
+    fn a_utf16_file_is_named_once() {
+        let (out, errors, summary) = run_on(b"\xFF\xFEe\0x\0.\0c\0o\0m\0\n\0");
+        assert_eq!(out, "");
+        assert_eq!(
+            errors,
+            "error: hosts.txt:1: the file is UTF-16; save it as UTF-8\n"
+        );
+        assert_eq!(summary.skipped, 1);
+    }
+
+    #[test]
     fn empty_input_gives_nothing() {
         let (out, errors, summary) = run_on(b"");
         assert_eq!((out.as_str(), errors.as_str()), ("", ""));
@@ -631,59 +484,9 @@ mod tests {
     #[test]
     fn a_closed_output_ends_quietly() {
         let mut errors = Vec::new();
-        let summary = run("-", &b"a.example\nb.example\n"[..], ClosedPipe, &mut errors)
-            .expect("a broken pipe is not an error");
+        let source = LineSource::from_reader("-", &b"a.example\nb.example\n"[..]);
+        let summary = run(source, ClosedPipe, &mut errors).expect("a broken pipe is not an error");
         assert_eq!(summary.domains, 2);
         assert!(errors.is_empty());
-    }
-
-    fn strings(args: &[&str]) -> Vec<String> {
-        args.iter().map(|arg| arg.to_string()).collect()
-    }
-
-    #[test]
-    fn arguments() {
-        assert_eq!(parse_args(&[]), Ok(Command::Run(None)));
-        assert_eq!(parse_args(&strings(&["-"])), Ok(Command::Run(None)));
-        assert_eq!(
-            parse_args(&strings(&["hosts.txt"])),
-            Ok(Command::Run(Some("hosts.txt".into())))
-        );
-        assert_eq!(
-            parse_args(&strings(&["--", "-odd-name"])),
-            Ok(Command::Run(Some("-odd-name".into())))
-        );
-        assert_eq!(parse_args(&strings(&["x", "--help"])), Ok(Command::Help));
-        assert_eq!(parse_args(&strings(&["-h"])), Ok(Command::Help));
-        assert_eq!(
-            parse_args(&strings(&["--frob"])),
-            Err(UsageError(
-                "Unrecognized argument: --frob\nRun 'link-extractor domains --help' for usage."
-                    .into()
-            ))
-        );
-        assert_eq!(
-            parse_args(&strings(&["a.txt", "b.txt"])),
-            Err(UsageError(
-                "domains reads one FILE, got 'a.txt' and 'b.txt': to read several, concatenate \
-                 them (cat FILE... | link-extractor domains)"
-                    .into()
-            ))
-        );
-    }
-
-    #[test]
-    fn the_psl_version_in_the_help_is_the_one_in_cargo_lock() {
-        let lock = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock"));
-        let locked = lock
-            .split("[[package]]")
-            .find(|package| package.contains("\nname = \"psl\"\n"))
-            .and_then(|package| package.lines().find_map(|l| l.strip_prefix("version = ")))
-            .map(|version| version.trim_matches('"'));
-        assert_eq!(
-            locked,
-            Some(PSL_CRATE_VERSION),
-            "update PSL_CRATE_VERSION and PSL_PUBLISHED in src/domains.rs"
-        );
     }
 }

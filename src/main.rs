@@ -11,5 +11,5 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args_os()
         .map(|arg| arg.to_string_lossy().into_owned())
         .collect();
-    link_extractor::main_with_args(&args)
+    link_extractor::run(&args)
 }
