@@ -15,6 +15,8 @@
 //! cargo bench --bench suite -- serve [--write-pages DIR]     just the server
 //! ```
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark stops at the first surprise
+
 mod pages;
 mod server;
 

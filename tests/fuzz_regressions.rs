@@ -4,6 +4,8 @@
 //! Each file is named after what it found. Every file goes through both targets'
 //! checks: they read the same bytes their own way, and a panic in either fails.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed expectation is a failed test
+
 #[path = "../fuzz/check.rs"]
 mod check;
 

@@ -2,6 +2,8 @@
 //! against a local HTTP server on 127.0.0.1, and its exit status, stdout and stderr are
 //! checked byte for byte.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed expectation is a failed test
+
 mod support;
 
 mod bad_input;
