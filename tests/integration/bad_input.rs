@@ -171,7 +171,8 @@ fn bad_output_header_and_flag_spellings_are_usage_errors() {
         ),
         (
             &["--Timeout", "3"],
-            "Unrecognized argument: --Timeout\nRun 'link-extractor --help' for usage.",
+            "Unrecognized argument: --Timeout (did you mean --timeout?)\n\
+             Run 'link-extractor --help' for usage.",
         ),
     ];
     for (args, message) in cases {

@@ -474,7 +474,14 @@ fn a_url_without_a_scheme_is_a_usage_error_with_a_suggestion() {
         &server,
         &["localhost:8080"],
         "invalid URL 'localhost:8080' (from argument): not an absolute URL \
-         (did you mean https://localhost:8080?)",
+         (did you mean http://localhost:8080?)",
+    );
+    // A server on this machine speaks plain HTTP more often than not.
+    assert_usage_error(
+        &server,
+        &["127.0.0.1:8000/x"],
+        "invalid URL '127.0.0.1:8000/x' (from argument): not an absolute URL \
+         (did you mean http://127.0.0.1:8000/x?)",
     );
     assert_usage_error(
         &server,
@@ -621,8 +628,8 @@ fn no_url_at_all_is_a_usage_error() {
         let out = run(args);
         assert_eq!(
             out.stderr,
-            "error: no URL given: pass page URLs as arguments, with -u URL, or in a file with \
-             -i FILE (see 'link-extractor --help')\n",
+            "error: no URL given: pass page URLs as arguments, with -u URL, in a file with \
+             -i FILE, or on stdin (see 'link-extractor --help')\n",
             "args {args:?}"
         );
         assert_eq!(out.stdout, "");
@@ -663,5 +670,94 @@ fn a_usage_error_after_good_urls_still_fetches_nothing() {
         &["-i", &list.arg(), &server.url("/b"), "-u", "example.com"],
         "invalid URL 'example.com' (from -u): not an absolute URL \
          (did you mean https://example.com?)",
+    );
+}
+
+#[test]
+fn with_no_url_a_piped_stdin_is_read_as_with_i_dash() {
+    let server = four_pages();
+    let o = server.origin();
+    let out = cmd(Vec::<String>::new())
+        .stdin(lines(&[server.url("/b"), server.url("/a")]))
+        .run();
+    assert_eq!(out.stderr, "");
+    assert_eq!(
+        out.stdout,
+        lines(&[
+            format!("{o}/x-b"),
+            format!("{o}/shared"),
+            format!("{o}/x-a")
+        ])
+    );
+    assert_eq!(out.code, 0);
+    // A bad line is named as a line of stdin, `-`, as for `-i -`.
+    let out = cmd(["-o", "jsonl"])
+        .stdin(format!("{}\nexample.com\n", server.url("/c")))
+        .run();
+    assert_eq!(
+        out.stdout,
+        lines(&[
+            format!(r#"{{"source":"{o}/c","url":"{o}/x-c"}}"#),
+            format!(r#"{{"source":"{o}/c","url":"{o}/shared"}}"#),
+            r#"{"source":"-:2","error":"invalid URL 'example.com': not an absolute URL (did you mean https://example.com?)","kind":"input"}"#.to_string(),
+        ])
+    );
+    assert_eq!(
+        out.stderr,
+        "error: -:2: invalid URL 'example.com': not an absolute URL (did you mean \
+         https://example.com?)\n"
+    );
+    assert_eq!(out.code, 1);
+}
+
+#[test]
+fn a_mistyped_flag_is_answered_with_the_nearest_one() {
+    let server = four_pages();
+    assert_usage_error(
+        &server,
+        &["--ouput", "json"],
+        "Unrecognized argument: --ouput (did you mean --output?)\n\
+         Run 'link-extractor --help' for usage.",
+    );
+    assert_usage_error(
+        &server,
+        &["--max-byte=1MiB"],
+        "Unrecognized argument: --max-byte=1MiB (did you mean --max-bytes?)\n\
+         Run 'link-extractor --help' for usage.",
+    );
+}
+
+#[test]
+fn short_version_and_help_as_a_word() {
+    let out = run(["-V"]);
+    assert_eq!(
+        (out.code, out.stdout, out.stderr),
+        (0, format!("link-extractor {VERSION}\n"), String::new())
+    );
+    let help = run(["--help"]);
+    let out = run(["help"]);
+    assert_eq!(
+        (out.code, &out.stdout, out.stderr.as_str()),
+        (0, &help.stdout, "")
+    );
+    assert!(help.stdout.starts_with(
+        "Usage: link-extractor [URL...] [-u URL]... [-i FILE|-] [--html FILE|-] [OPTIONS]\n       \
+         link-extractor domains [FILE|-]\n\n"
+    ));
+    assert!(help.stdout.contains("\nCommands:\n  domains "));
+    assert!(help.stdout.lines().all(|line| line.chars().count() <= 80));
+    let domains_help = run(["domains", "--help"]);
+    let out = run(["help", "domains"]);
+    assert_eq!((out.code, &out.stdout), (0, &domains_help.stdout));
+}
+
+#[test]
+fn a_command_with_page_urls_is_a_usage_error() {
+    let server = four_pages();
+    assert_usage_error(
+        &server,
+        &["domains"],
+        "'domains' takes no page URLs or input options: give them without 'domains', \
+         or run 'link-extractor domains --help'",
     );
 }

@@ -129,29 +129,16 @@ fn stdin_with_base_in_every_output_format() {
 #[test]
 fn stdin_without_base_resolves_against_the_working_directory() {
     let dir = TempDir::new();
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_link-extractor"));
-    command
-        .args(["--html", "-"])
+    let out = cmd(["--html", "-"])
         .current_dir(dir.path())
-        .env_remove("RUST_LOG")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = command.spawn().expect("start link-extractor");
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().expect("piped stdin");
-        stdin
-            .write_all(links_page("Piped", &["notes.html", "https://example.org/"]).as_bytes())
-            .expect("write stdin");
-    }
-    let out = child.wait_with_output().expect("wait for link-extractor");
+        .stdin(links_page("Piped", &["notes.html", "https://example.org/"]))
+        .run();
     let cwd = file_url(&path_arg(dir.path()));
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
+        out.stdout,
         lines(&[format!("{cwd}/notes.html"), "https://example.org/".into()])
     );
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.code, 0);
 }
 
 #[test]
@@ -322,7 +309,7 @@ fn a_failed_file_in_jsonl_names_its_path() {
     assert_eq!(
         out.stdout,
         lines(&[format!(
-            r#"{{"source":"{missing}","error":"cannot read HTML file: no such file"}}"#
+            r#"{{"source":"{missing}","error":"cannot read HTML file: no such file","kind":"io"}}"#
         )])
     );
     assert_eq!(out.code, 1);

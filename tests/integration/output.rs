@@ -217,9 +217,11 @@ fn jsonl_has_one_object_per_link_per_page_and_one_per_failure() {
             format!(r#"{{"source":"{p1}","url":"https://example.com/about?x=1#team"}}"#),
             format!(r#"{{"source":"{p1}","url":"http://a.example:8080/"}}"#),
             format!(r#"{{"source":"{p1}","url":"https://example.com/"}}"#),
-            format!(r#"{{"source":"{file}:2","error":"{not_a_url_error}"}}"#),
-            format!(r#"{{"source":"{missing}","error":"HTTP 404 Not Found"}}"#),
-            format!(r#"{{"source":"{file}:4","error":"{quoted_error}"}}"#),
+            format!(r#"{{"source":"{file}:2","error":"{not_a_url_error}","kind":"input"}}"#),
+            format!(
+                r#"{{"source":"{missing}","error":"HTTP 404 Not Found","kind":"http-status"}}"#
+            ),
+            format!(r#"{{"source":"{file}:4","error":"{quoted_error}","kind":"input"}}"#),
             // The source is the URL asked for; links resolve against the final URL.
             format!(r#"{{"source":"{moved}","url":"{o}/new/about"}}"#),
             // Not de-duplicated across pages.
@@ -309,6 +311,62 @@ fn a_full_disk_is_reported_and_fails_the_run() {
     assert_eq!(
         out.stderr,
         "error: writing output: No space left on device (os error 28)\n"
+    );
+    assert_eq!(out.code, 1);
+}
+
+#[test]
+fn jsonl_failures_carry_their_kind() {
+    let server = Server::start();
+    server.page("/ok", Response::html(links_page("Ok", &["/next"])));
+    server.page("/pdf", Response::typed("application/pdf", "%PDF-1.4"));
+    server.page("/loop", Response::redirect(302, "/loop"));
+    let refused = format!("http://127.0.0.1:{}/", crate::support::closed_port());
+    let list = TempFile::with(lines(&["not a url".to_string(), refused.clone()]));
+    let out = run([
+        "-o".into(),
+        "jsonl".into(),
+        "-j".into(),
+        "1".into(),
+        "--retries".into(),
+        "0".into(),
+        "--max-redirects".into(),
+        "2".into(),
+        server.url("/ok"),
+        server.url("/missing"),
+        server.url("/pdf"),
+        server.url("/loop"),
+        "-i".into(),
+        list.arg(),
+    ]);
+    let file = list.arg();
+    assert_eq!(
+        out.stdout,
+        lines(&[
+            format!(
+                r#"{{"source":"{}","url":"{}"}}"#,
+                server.url("/ok"),
+                server.url("/next")
+            ),
+            format!(
+                r#"{{"source":"{}","error":"HTTP 404 Not Found","kind":"http-status"}}"#,
+                server.url("/missing")
+            ),
+            format!(
+                r#"{{"source":"{}","error":"not HTML (application/pdf)","kind":"not-html"}}"#,
+                server.url("/pdf")
+            ),
+            format!(
+                r#"{{"source":"{}","error":"too many redirects (more than 2, --max-redirects)","kind":"redirect"}}"#,
+                server.url("/loop")
+            ),
+            format!(
+                r#"{{"source":"{file}:1","error":"invalid URL 'not a url': not an absolute URL: it needs a scheme and a host, as in https://example.com/","kind":"input"}}"#
+            ),
+            format!(
+                r#"{{"source":"{refused}","error":"connection failed: connection refused","kind":"connect"}}"#
+            ),
+        ])
     );
     assert_eq!(out.code, 1);
 }

@@ -4,6 +4,7 @@
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -43,6 +44,7 @@ pub struct Cmd {
     stdin: Option<Vec<u8>>,
     env: Vec<(String, String)>,
     stdout: Option<File>,
+    current_dir: Option<PathBuf>,
 }
 
 /// The binary with these arguments.
@@ -56,6 +58,7 @@ where
         stdin: None,
         env: Vec::new(),
         stdout: None,
+        current_dir: None,
     }
 }
 
@@ -77,6 +80,12 @@ impl Cmd {
 
     pub fn env(mut self, name: &str, value: &str) -> Self {
         self.env.push((name.into(), value.into()));
+        self
+    }
+
+    /// Runs the binary in `dir` (else in the test's working directory).
+    pub fn current_dir(mut self, dir: &Path) -> Self {
+        self.current_dir = Some(dir.to_path_buf());
         self
     }
 
@@ -103,6 +112,9 @@ impl Cmd {
         }
         for (name, value) in &self.env {
             command.env(name, value);
+        }
+        if let Some(dir) = &self.current_dir {
+            command.current_dir(dir);
         }
         let started = Instant::now();
         let mut child = command.spawn().expect("start link-extractor");
