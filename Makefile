@@ -40,7 +40,7 @@ conformance: build ## Compare with Chromium on the shared corpus, by URL and by 
 	python3 ci/html_corpus.py $(BIN) $(SHARED)/corpus
 
 chromium-diff: build ## Compare with headless Chromium on ~1400 generated pages (needs chromium, npm)
-	python3 tools/chromium-diff/run.py $(BIN) --known tools/chromium-diff/known-differences.json
+	python3 ci/chromium-diff/run.py $(BIN) --known ci/chromium-diff/known-differences.json
 
 bench: ## Benchmark: throughput, 1000/10k URLs with latency, RSS, musl vs glibc (bench/RESULTS.md)
 	bench/run.sh
