@@ -14,8 +14,10 @@ ifeq ($(shell command -v x86_64-linux-musl-gcc),)
 export CC_x86_64_unknown_linux_musl ?= gcc
 endif
 
+# Target names in bold only when stdout is a terminal (and NO_COLOR is not set).
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@if [ -t 1 ] && [ -z "$${NO_COLOR:-}" ]; then bold='\033[1m' plain='\033[0m'; else bold= plain=; fi; \
+	awk -v bold="$$bold" -v plain="$$plain" 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %s%-14s%s %s\n", bold, $$1, plain, $$2}' $(MAKEFILE_LIST)
 
 build: ## Build the release binary (target/release/link-extractor)
 	$(CARGO) build --release --locked
