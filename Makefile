@@ -37,7 +37,17 @@ lint: ## Check formatting and run clippy with warnings as errors
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
-conformance: build ## Compare with Chromium on the shared corpus, by URL and by --html (needs ../shared)
+# The corpus and its runner are not part of this repository: without them, one sentence
+# and a non-zero status, before anything is built.
+conformance: ## Compare with Chromium on the shared corpus, by URL and by --html (optional; SHARED=DIR, default ../shared)
+	@missing=; for p in "$(SHARED)/conformance/run.py" "$(SHARED)/corpus/"; do \
+	    [ -e "$$p" ] || missing="$$missing$${missing:+ and }$$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "make conformance: $$missing not found; this check is optional and needs the shared Chromium corpus (SHARED=DIR, default ../shared)." >&2; \
+	    exit 1; \
+	fi
+	@$(MAKE) --no-print-directory build
 	python3 $(SHARED)/conformance/run.py $(BIN)
 	python3 ci/html_corpus.py $(BIN) $(SHARED)/corpus
 
