@@ -14,6 +14,8 @@
 #   yamllint                          the CI files and docs/gitlab/compose.yaml
 #   check-jsonschema vendor.compose-spec   docs/gitlab/compose.yaml
 #   docs/gitlab defaults              .env.example matches compose.yaml and register-runner.sh
+#   hadolint                          ci/gitlab/job-image.Containerfile (the job image the
+#                                     pipeline builds; `make image-test` lints the product one)
 #   ShellCheck                        ci/*.sh, ci/gitlab/*.sh, .ci/run, docs/gitlab/*.sh
 #
 # The tools are installed once, pinned, into ${LINK_EXTRACTOR_TOOLS:-~/.cache/link-extractor-tools}
@@ -29,11 +31,12 @@ root="$PWD"
 # Pinned tools. gitlab-ci-local 4.74 and later need Node 22 (Set.prototype.union) and
 # crash on Node 20.
 GITLAB_CI_LOCAL_VERSION=4.73.0
-PIP_TOOLS=(gitlab-ci-verify-bin==2.11.12 yamllint==1.38.0 check-jsonschema==0.39.0)
+PIP_TOOLS=(gitlab-ci-verify-bin==2.11.12 yamllint==1.38.0 check-jsonschema==0.39.0 "$TOOLS_PIP_HADOLINT")
 
 CI_FILE=.gitlab-ci.yml
 TEMPLATE=ci/gitlab/link-extractor.gitlab-ci.yml
 COMPOSE=docs/gitlab/compose.yaml
+JOB_IMAGE=ci/gitlab/job-image.Containerfile
 YAMLLINT_CONFIG='{extends: relaxed, rules: {line-length: {max: 120}}}'
 
 log() { printf 'ci-lint: %s\n' "$*" >&2; }
@@ -268,6 +271,7 @@ main() {
     check "check-jsonschema vendor.compose-spec ($COMPOSE)" \
         "$TOOLS_VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec "$COMPOSE"
     check "docs/gitlab: .env.example, compose.yaml and register-runner.sh agree" check_self_hosted_defaults
+    check "hadolint ($JOB_IMAGE)" "$TOOLS_VENV/bin/hadolint" "$JOB_IMAGE"
     local scripts
     mapfile -t scripts < <(shell_files)
     check "shellcheck (${scripts[*]})" shellcheck -x "${scripts[@]}"
