@@ -14,8 +14,10 @@ ifeq ($(shell command -v x86_64-linux-musl-gcc),)
 export CC_x86_64_unknown_linux_musl ?= gcc
 endif
 
+# Target names in bold only when stdout is a terminal (and NO_COLOR is not set).
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@if [ -t 1 ] && [ -z "$${NO_COLOR:-}" ]; then bold='\033[1m' plain='\033[0m'; else bold= plain=; fi; \
+	awk -v bold="$$bold" -v plain="$$plain" 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %s%-14s%s %s\n", bold, $$1, plain, $$2}' $(MAKEFILE_LIST)
 
 build: ## Build the release binary (target/release/link-extractor)
 	$(CARGO) build --release --locked
@@ -35,12 +37,22 @@ lint: ## Check formatting and run clippy with warnings as errors
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
-conformance: build ## Compare with Chromium on the shared corpus, by URL and by --html (needs ../shared)
+# The corpus and its runner are not part of this repository: without them, one sentence
+# and a non-zero status, before anything is built.
+conformance: ## Compare with Chromium on the shared corpus, by URL and by --html (optional; SHARED=DIR, default ../shared)
+	@missing=; for p in "$(SHARED)/conformance/run.py" "$(SHARED)/corpus/"; do \
+	    [ -e "$$p" ] || missing="$$missing$${missing:+ and }$$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "make conformance: $$missing not found; this check is optional and needs the shared Chromium corpus (SHARED=DIR, default ../shared)." >&2; \
+	    exit 1; \
+	fi
+	@$(MAKE) --no-print-directory build
 	python3 $(SHARED)/conformance/run.py $(BIN)
 	python3 ci/html_corpus.py $(BIN) $(SHARED)/corpus
 
 chromium-diff: build ## Compare with headless Chromium on ~1400 generated pages (needs chromium, npm)
-	python3 tools/chromium-diff/run.py $(BIN) --known tools/chromium-diff/known-differences.json
+	python3 ci/chromium-diff/run.py $(BIN) --known ci/chromium-diff/known-differences.json
 
 bench: ## Benchmark: throughput, 1000/10k URLs with latency, RSS, musl vs glibc (bench/RESULTS.md)
 	bench/run.sh

@@ -11,10 +11,12 @@
 #     check-jsonschema vendor.gitlab-ci   a second, newer copy of GitLab's schema
 #     gitlab-ci-verify --no-lint-api  shellcheck of every script line
 #     scripts named in jobs           exist and are executable
-#   yamllint                          the CI files and deploy/gitlab/compose.yaml
-#   check-jsonschema vendor.compose-spec   deploy/gitlab/compose.yaml
-#   deploy/gitlab defaults            .env.example matches compose.yaml and register-runner.sh
-#   ShellCheck                        ci/*.sh, ci/gitlab/*.sh, .ci/run, deploy/gitlab/*.sh
+#   yamllint                          the CI files and docs/gitlab/compose.yaml
+#   check-jsonschema vendor.compose-spec   docs/gitlab/compose.yaml
+#   docs/gitlab defaults              .env.example matches compose.yaml and register-runner.sh
+#   hadolint                          ci/gitlab/job-image.Containerfile (the job image the
+#                                     pipeline builds; `make image-test` lints the product one)
+#   ShellCheck                        ci/*.sh, ci/gitlab/*.sh, .ci/run, docs/gitlab/*.sh
 #
 # The tools are installed once, pinned, into ${LINK_EXTRACTOR_TOOLS:-~/.cache/link-extractor-tools}
 # (Python venv and npm prefix). gitlab-ci-local runs in a temporary git repository holding
@@ -29,11 +31,12 @@ root="$PWD"
 # Pinned tools. gitlab-ci-local 4.74 and later need Node 22 (Set.prototype.union) and
 # crash on Node 20.
 GITLAB_CI_LOCAL_VERSION=4.73.0
-PIP_TOOLS=(gitlab-ci-verify-bin==2.11.12 yamllint==1.38.0 check-jsonschema==0.39.0)
+PIP_TOOLS=(gitlab-ci-verify-bin==2.11.12 yamllint==1.38.0 check-jsonschema==0.39.0 "$TOOLS_PIP_HADOLINT")
 
 CI_FILE=.gitlab-ci.yml
 TEMPLATE=ci/gitlab/link-extractor.gitlab-ci.yml
-COMPOSE=deploy/gitlab/compose.yaml
+COMPOSE=docs/gitlab/compose.yaml
+JOB_IMAGE=ci/gitlab/job-image.Containerfile
 YAMLLINT_CONFIG='{extends: relaxed, rules: {line-length: {max: 120}}}'
 
 log() { printf 'ci-lint: %s\n' "$*" >&2; }
@@ -204,10 +207,10 @@ check_job_scripts() {
     return "$bad"
 }
 
-# deploy/gitlab: every ${VAR:-default} in compose.yaml and register-runner.sh has the
+# docs/gitlab: every ${VAR:-default} in compose.yaml and register-runner.sh has the
 # default that .env.example documents, and .env.example sets nothing else.
-check_deploy_defaults() {
-    "$TOOLS_VENV/bin/python" - deploy/gitlab/.env.example "$COMPOSE" deploy/gitlab/register-runner.sh <<'PY'
+check_self_hosted_defaults() {
+    "$TOOLS_VENV/bin/python" - docs/gitlab/.env.example "$COMPOSE" docs/gitlab/register-runner.sh <<'PY'
 import re
 import sys
 
@@ -236,7 +239,7 @@ PY
 
 shell_files() {
     local f
-    for f in ci/*.sh ci/gitlab/*.sh .ci/run deploy/gitlab/*.sh; do
+    for f in ci/*.sh ci/gitlab/*.sh .ci/run docs/gitlab/*.sh; do
         [ -f "$f" ] && printf '%s\n' "$f"
     done
 }
@@ -267,7 +270,8 @@ main() {
         "$TOOLS_VENV/bin/yamllint" --strict -d "$YAMLLINT_CONFIG" "$CI_FILE" "$TEMPLATE" "$COMPOSE"
     check "check-jsonschema vendor.compose-spec ($COMPOSE)" \
         "$TOOLS_VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec "$COMPOSE"
-    check "deploy/gitlab: .env.example, compose.yaml and register-runner.sh agree" check_deploy_defaults
+    check "docs/gitlab: .env.example, compose.yaml and register-runner.sh agree" check_self_hosted_defaults
+    check "hadolint ($JOB_IMAGE)" "$TOOLS_VENV/bin/hadolint" "$JOB_IMAGE"
     local scripts
     mapfile -t scripts < <(shell_files)
     check "shellcheck (${scripts[*]})" shellcheck -x "${scripts[@]}"

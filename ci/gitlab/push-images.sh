@@ -3,7 +3,8 @@
 # build:static) with buildah, without a Docker daemon, and push them:
 #
 #   $CI_REGISTRY_IMAGE:TAG      Containerfile, FROM scratch: the binary alone
-#   $CI_REGISTRY_IMAGE/ci:TAG   ci/gitlab/Containerfile: the binary on busybox, for CI jobs
+#   $CI_REGISTRY_IMAGE/ci:TAG   ci/gitlab/job-image.Containerfile: the binary on busybox,
+#                               the image of GitLab jobs that run link-extractor
 #
 # TAG is $CI_COMMIT_SHA; on tag pipelines also the tag (v1.2.3 and 1.2.3) and latest.
 # The pushed digests go to images.env (a dotenv report): later jobs use exactly these.
@@ -51,7 +52,7 @@ if [ -n "${LINK_EXTRACTOR_CI_BASE_IMAGE:-}" ]; then
     base=(--build-arg "BASE_IMAGE=$LINK_EXTRACTOR_CI_BASE_IMAGE")
 fi
 buildah build "${args[@]}" "${base[@]}" \
-    -f ci/gitlab/Containerfile -t "link-extractor-ci:$CI_COMMIT_SHA" .
+    -f ci/gitlab/job-image.Containerfile -t "link-extractor-ci:$CI_COMMIT_SHA" .
 
 : >images.env
 push() { # push LOCAL REMOTE_REPOSITORY DOTENV_NAME

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Differential test: link-extractor vs headless Chromium (JavaScript disabled).
 
-Usage: python3 tools/chromium-diff/run.py BINARY [--work DIR] [--known FILE]
-                                          [--only SUBSTR]... [--reuse-chrome] [--jobs N]
-       python3 tools/chromium-diff/run.py --setup [--work DIR]
+Usage: python3 ci/chromium-diff/run.py BINARY [--work DIR] [--known FILE]
+                                       [--only SUBSTR]... [--reuse-chrome] [--jobs N]
+       python3 ci/chromium-diff/run.py --setup [--work DIR]
 
 Generates the pages of cases.py, serves them from 127.0.0.1, gets Chromium's document.links
 through chrome.js (playwright-core, /usr/bin/chromium), runs `BINARY -u URL` for every page and
