@@ -115,7 +115,7 @@ fn fetch_kind(error: &FetchError) -> ErrorKind {
         | FetchError::InvalidLocation { .. } => ErrorKind::Redirect,
         FetchError::TooLarge(_) => ErrorKind::TooLarge,
         FetchError::NotHtml(_) => ErrorKind::NotHtml,
-        FetchError::Decompress(_) => ErrorKind::Decode,
+        FetchError::Decompress { .. } | FetchError::UnknownCoding(_) => ErrorKind::Decode,
         FetchError::Other(_) => ErrorKind::Other,
         FetchError::GaveUp { last, .. } => fetch_kind(last),
     }

@@ -414,7 +414,7 @@ fn a_body_that_is_not_really_gzip_is_a_named_failure() {
     assert_failed(
         &out,
         &server.url("/page"),
-        "could not decompress the body: invalid gzip header",
+        "could not decompress the gzip body: invalid gzip header",
     );
 }
 

@@ -9,6 +9,7 @@ mod support;
 mod bad_input;
 mod cli;
 mod domains;
+mod encodings;
 mod extraction;
 mod faults;
 mod fetching;

@@ -1,5 +1,10 @@
 //! HTTP: one shared `ureq` agent with explicit timeouts, redirects followed the way a
-//! browser follows them, a body cap after decompression, and retries with backoff.
+//! browser follows them, content codings undone within a byte cap ([`body`]), and
+//! retries with backoff.
+
+mod body;
+
+pub use body::Coding;
 
 use std::fmt;
 use std::io;
@@ -10,6 +15,7 @@ use ureq::{Agent, Body};
 use url::Url;
 
 use crate::decode;
+use crate::text::printable;
 use crate::units::{human_bytes, human_duration};
 
 /// Longest wait a `Retry-After` header can impose; longer requests are cut to this.
@@ -81,7 +87,13 @@ pub enum FetchError {
     TooLarge(u64),
     /// The Content-Type is not HTML (or, missing, the body does not look like HTML).
     NotHtml(String),
-    Decompress(String),
+    /// The body is not valid in the coding the server named.
+    Decompress {
+        coding: Coding,
+        why: String,
+    },
+    /// A `Content-Encoding` not decoded here, as the server sent it.
+    UnknownCoding(String),
     Other(String),
     /// A transient failure that was still failing after every retry.
     GaveUp {
@@ -121,7 +133,14 @@ impl fmt::Display for FetchError {
                 write!(f, "page larger than {} (--max-bytes)", human_bytes(*max))
             }
             FetchError::NotHtml(kind) => write!(f, "not HTML ({kind})"),
-            FetchError::Decompress(why) => write!(f, "could not decompress the body: {why}"),
+            FetchError::Decompress { coding, why } => {
+                write!(f, "could not decompress the {coding} body: {why}")
+            }
+            FetchError::UnknownCoding(name) => write!(
+                f,
+                "unsupported Content-Encoding '{}' (gzip, deflate, br and zstd are decoded)",
+                printable(name)
+            ),
             FetchError::Other(why) => f.write_str(why),
             FetchError::GaveUp { attempts, last } => {
                 write!(f, "{last} (after {attempts} attempts)")
@@ -178,6 +197,8 @@ impl Fetcher {
             .http_status_as_error(false)
             .user_agent(config.user_agent.as_str())
             .accept(ACCEPT)
+            // Codings are undone in `body`, every one a browser accepts.
+            .accept_encoding(body::ACCEPT_ENCODING)
             // Keep-alive per host: one idle connection per worker is enough.
             .max_idle_connections(config.connections.max(8) * 2)
             .max_idle_connections_per_host(config.connections)
@@ -341,8 +362,7 @@ impl Fetcher {
                 return Err(FetchError::NotHtml(mime.clone()));
             }
         }
-        let body = read_body(response.body_mut(), self.config.max_bytes)
-            .map_err(|e| self.describe(e, &final_url))?;
+        let body = self.read_body(response, &final_url)?;
         if mime.is_none() && !sniffs_as_html(&body) {
             return Err(FetchError::NotHtml(
                 "no Content-Type, and the body does not look like HTML".into(),
@@ -352,6 +372,19 @@ impl Fetcher {
             final_url,
             body,
             charset,
+        })
+    }
+
+    /// The body, its content codings undone, within `--max-bytes`.
+    fn read_body(&self, response: &mut Response<Body>, url: &Url) -> Result<Vec<u8>, FetchError> {
+        let max_bytes = self.config.max_bytes;
+        let read = body::codings(response.headers())
+            .and_then(|codings| body::read(response.body_mut(), &codings, max_bytes));
+        read.map_err(|error| match error {
+            body::BodyError::UnknownCoding(name) => FetchError::UnknownCoding(name),
+            body::BodyError::TooLarge => FetchError::TooLarge(max_bytes),
+            body::BodyError::Corrupt { coding, why } => FetchError::Decompress { coding, why },
+            body::BodyError::Transport(error) => self.describe(transport_error(error), url),
         })
     }
 
@@ -380,7 +413,6 @@ impl Fetcher {
             ureq::Error::Protocol(e) => FetchError::Protocol(e.to_string()),
             ureq::Error::Rustls(e) => FetchError::Tls(e.to_string()),
             ureq::Error::Tls(why) => FetchError::Tls(why.to_string()),
-            ureq::Error::Decompress(_, e) => FetchError::Decompress(e.to_string()),
             ureq::Error::LargeResponseHeader(size, limit) => FetchError::Protocol(format!(
                 "response headers larger than {limit} bytes ({size})"
             )),
@@ -429,18 +461,11 @@ fn describe_io(error: io::Error) -> FetchError {
     }
 }
 
-/// Reads the body, decompressed, up to `max_bytes`.
-fn read_body(body: &mut Body, max_bytes: u64) -> Result<Vec<u8>, ureq::Error> {
-    let mut reader = body.with_config().limit(max_bytes).reader();
-    let mut bytes = Vec::new();
-    match io::Read::read_to_end(&mut reader, &mut bytes) {
-        Ok(_) => Ok(bytes),
-        // The reader reports ureq's own errors wrapped in io::Error; unwrap them so that
-        // timeouts and the byte cap are named as such.
-        Err(e) => Err(match e.downcast::<ureq::Error>() {
-            Ok(inner) => inner,
-            Err(e) => ureq::Error::Io(e),
-        }),
+/// A body reader's error as ureq's own, when it is one (timeouts, the byte cap).
+fn transport_error(error: io::Error) -> ureq::Error {
+    match error.downcast::<ureq::Error>() {
+        Ok(inner) => inner,
+        Err(error) => ureq::Error::Io(error),
     }
 }
 
