@@ -2,8 +2,9 @@
 //! crash input is checked on stable exactly as libFuzzer checked it.
 //!
 //! Each check panics when the library breaks a promise; a panic inside the library is
-//! a failure too. Beyond the promises of PRODUCT.md, the `extract` check counts the
-//! links of the document parsed in one piece, as an oracle for the chunked parse.
+//! a failure too. Beyond the product's promises (README.md: only http(s) links, resolved
+//! and normalised by the WHATWG URL rules), the `extract` check counts the links of the
+//! document parsed in one piece, as an oracle for the chunked parse.
 //!
 //! The input of the `extract` target is either a whole document (the page URL is then
 //! [`FALLBACK_PAGE_URL`] and there is no transport charset), or, when it starts with a

@@ -11,10 +11,14 @@
 #
 # Seeds: fuzz/seeds/TARGET/ (small, hand-written) and, for extract, the pages of the
 # shared corpus ($SHARED/corpus/pages, default ../shared) when it exists, read only.
+# Those pages are third-party data: a corpus grown from them holds their fragments and
+# must not go into the repo. SHARED=/nonexistent leaves them out.
 #
 # A crash input is kept as a regression test: minimise it with
 #   cargo +nightly fuzz tmin --fuzz-dir fuzz -O -a TARGET fuzz/artifacts/TARGET/crash-...
-# and copy the result into tests/fuzz-regressions/ under a name that says what it found.
+# and copy the result into tests/fuzz-regressions/ under a name that says what it found
+# (e.g. extract-crash-...). The other inputs there are a corpus grown with
+# SHARED=/nonexistent and minimised per target; tests/fuzz-regressions/README.md says how.
 set -euo pipefail
 
 seconds=${1:-120}

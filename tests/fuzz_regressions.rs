@@ -1,8 +1,10 @@
 //! Inputs the fuzzer found (`tests/fuzz-regressions/`), run through the checks of the
 //! fuzz targets (`fuzz/check.rs`) on stable, so that a fixed crash stays fixed.
 //!
-//! Each file is named after what it found. Every file goes through both targets'
-//! checks: they read the same bytes their own way, and a panic in either fails.
+//! A file is named after the target whose corpus it comes from (`extract-…`,
+//! `charset-…`), or, for a crash input, after what it found. Every file goes through
+//! both targets' checks: they read the same bytes their own way, and a panic in either
+//! fails.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed expectation is a failed test
 
@@ -26,10 +28,20 @@ fn regression_inputs() -> Vec<PathBuf> {
     files
 }
 
+/// Fewer kept inputs than this means the folder lost its corpus (the test would pass
+/// on nothing).
+const AT_LEAST_INPUTS: usize = 20;
+
 #[test]
 fn every_kept_fuzz_input_passes_the_fuzz_checks() {
+    let inputs = regression_inputs();
+    assert!(
+        inputs.len() >= AT_LEAST_INPUTS,
+        "tests/fuzz-regressions/ holds {} inputs, fewer than {AT_LEAST_INPUTS}",
+        inputs.len()
+    );
     let mut failed = Vec::new();
-    for path in regression_inputs() {
+    for path in inputs {
         let data = fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             check_extract(&data);
