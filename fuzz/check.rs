@@ -2,7 +2,7 @@
 //! crash input is checked on stable exactly as libFuzzer checked it.
 //!
 //! Each check panics when the library breaks a promise; a panic inside the library is
-//! a failure too. Beyond the product's promises (README.md: only http(s) links, resolved
+//! a failure too. Beyond the product's promises (docs/usage.md: only http(s) links, resolved
 //! and normalised by the WHATWG URL rules), the `extract` check counts the links of the
 //! document parsed in one piece, as an oracle for the chunked parse.
 //!
