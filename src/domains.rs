@@ -30,7 +30,7 @@ use psl::Psl;
 use url::{Host, Url};
 
 use crate::lines::LineSource;
-use crate::text::printable;
+use crate::text::{printable, redact_passwords};
 
 /// What a run did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +55,7 @@ pub fn run<W: Write, E: Write>(
     mut errors: E,
 ) -> io::Result<Summary> {
     let lines = input.lines();
-    let name = lines.name().to_owned();
+    let name = printable(lines.name()).into_owned();
     let mut domains = BTreeSet::new();
     let mut summary = Summary::default();
     for line in lines {
@@ -67,7 +67,10 @@ pub fn run<W: Write, E: Write>(
                     domains.insert(domain);
                     continue;
                 }
-                Err(problem) => format!("no domain in '{}': {problem}", printable(text)),
+                Err(problem) => {
+                    let text = redact_passwords(text);
+                    format!("no domain in '{}': {problem}", printable(&text))
+                }
             },
         };
         summary.skipped += 1;

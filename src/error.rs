@@ -13,7 +13,7 @@ use crate::extract::ExtractError;
 use crate::fetch::FetchError;
 use crate::html_file::HtmlFileError;
 use crate::input::{InputError, UrlProblem};
-use crate::text::printable;
+use crate::text::{printable, redact_passwords};
 
 /// Why one input gave no links.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,17 +200,20 @@ pub enum UsageError {
 }
 
 impl fmt::Display for UsageError {
+    /// Every value echoed from the command line is made printable (control characters
+    /// escaped) and any password in it masked: a message never forges a log line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let echo = |text: &str| printable(&redact_passwords(text)).into_owned();
         match self {
             UsageError::Arguments { message, help } => {
-                write!(f, "{message}\nRun '{help}' for usage.")
+                write!(f, "{}\nRun '{help}' for usage.", echo(message))
             }
             UsageError::UnknownFlag {
                 flag,
                 suggestion,
                 help,
             } => {
-                write!(f, "Unrecognized argument: {}", printable(flag))?;
+                write!(f, "Unrecognized argument: {}", echo(flag))?;
                 if let Some(suggestion) = suggestion {
                     write!(f, " (did you mean {suggestion}?)")?;
                 }
@@ -220,17 +223,14 @@ impl fmt::Display for UsageError {
                 option,
                 value,
                 problem,
-            } => write!(f, "invalid {option} '{value}': {problem}"),
+            } => write!(f, "invalid {option} '{}': {problem}", echo(value)),
             UsageError::InvalidUrl { raw, from, problem } => {
-                write!(
-                    f,
-                    "invalid URL '{}' (from {from}): {problem}",
-                    printable(raw)
-                )
+                write!(f, "invalid URL '{}' (from {from}): {problem}", echo(raw))
             }
             UsageError::OnlyWithHtml { option, value } => write!(
                 f,
-                "{option} '{value}' applies to --html inputs, and none was given"
+                "{option} '{}' applies to --html inputs, and none was given",
+                echo(value)
             ),
             UsageError::NoUrl => f.write_str(
                 "no URL given: pass page URLs as arguments, with -u URL, in a file with -i FILE, \
@@ -240,12 +240,14 @@ impl fmt::Display for UsageError {
                 f.write_str("stdin ('-') was given to both -i and --html: it can be read only once")
             }
             UsageError::InputFile { path, problem } => {
-                write!(f, "cannot read input file '{path}': {problem}")
+                write!(f, "cannot read input file '{}': {problem}", echo(path))
             }
             UsageError::TwoDomainFiles { first, second } => write!(
                 f,
-                "domains reads one FILE, got '{first}' and '{second}': to read several, \
-                 concatenate them (cat FILE... | link-extractor domains)"
+                "domains reads one FILE, got '{}' and '{}': to read several, \
+                 concatenate them (cat FILE... | link-extractor domains)",
+                echo(first),
+                echo(second)
             ),
             UsageError::InputsWithCommand { command } => write!(
                 f,

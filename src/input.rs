@@ -9,7 +9,7 @@ use url::Url;
 
 use crate::lines::{LineProblem, LineSource, Lines};
 use crate::seen::Seen;
-use crate::text::printable;
+use crate::text::{printable, redact_passwords, redacted};
 
 /// What the input stage needs: the sources in command-line order, and the shard.
 #[derive(Debug)]
@@ -40,8 +40,9 @@ pub struct Shard {
 /// One input, ready to work on or already known to be bad.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputItem {
-    /// How the input is named in output and messages: the URL, the `--html` path (or
-    /// `-`), or `FILE:LINE` for a bad line of an `-i` file.
+    /// How the input is named in output and messages: the URL (its password masked),
+    /// the `--html` path (or `-`), or `FILE:LINE` for a bad line of an `-i` file; with
+    /// control characters escaped.
     pub source: String,
     pub target: Result<Target, InputError>,
 }
@@ -79,7 +80,11 @@ impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             InputError::InvalidUrl { text, problem } => {
-                write!(f, "invalid URL '{}': {problem}", printable(text))
+                write!(
+                    f,
+                    "invalid URL '{}': {problem}",
+                    printable(&redact_passwords(text))
+                )
             }
             InputError::Line(problem) => problem.fmt(f),
         }
@@ -232,21 +237,24 @@ impl Inputs {
                 }
             }
             match self.sources.next()? {
-                InputSource::Url(url) => {
-                    return Some(InputItem {
-                        source: url.to_string(),
-                        target: Ok(Target::Page(url)),
-                    })
-                }
+                InputSource::Url(url) => return Some(page_item(url)),
                 InputSource::Html(path) => {
                     return Some(InputItem {
-                        source: path.clone(),
+                        source: printable(&path).into_owned(),
                         target: Ok(Target::Html(path)),
                     })
                 }
                 InputSource::File(source) => self.current = Some(source.lines()),
             }
         }
+    }
+}
+
+/// A page to fetch, named in messages and output with its password masked.
+fn page_item(url: Url) -> InputItem {
+    InputItem {
+        source: redacted(&url).into_owned(),
+        target: Ok(Target::Page(url)),
     }
 }
 
@@ -259,10 +267,7 @@ fn line_item(file: &str, number: usize, text: Result<String, LineProblem>) -> In
     match text {
         Err(problem) => bad(InputError::Line(problem)),
         Ok(text) => match parse_page_url(&text) {
-            Ok(url) => InputItem {
-                source: url.to_string(),
-                target: Ok(Target::Page(url)),
-            },
+            Ok(url) => page_item(url),
             Err(problem) => bad(InputError::InvalidUrl { text, problem }),
         },
     }

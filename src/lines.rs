@@ -9,7 +9,7 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 
-use crate::text::describe_io_error;
+use crate::text::{describe_io_error, printable};
 
 /// The longest line accepted; longer lines are reported, not buffered.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
@@ -39,11 +39,8 @@ pub struct OpenError {
 
 impl fmt::Display for OpenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "cannot read input file '{}': {}",
-            self.path, self.problem
-        )
+        let path = printable(&self.path);
+        write!(f, "cannot read input file '{path}': {}", self.problem)
     }
 }
 

@@ -9,6 +9,7 @@ use crate::fetch::Fetcher;
 use crate::html_file::{self, HtmlConfig};
 use crate::input::{InputItem, Target};
 use crate::pipeline::{Job, ParseBudget};
+use crate::text::{printable, redacted};
 
 /// What one input gives: its links, in page order, or why there are none.
 pub type PageOutcome = Result<Vec<Url>, PageError>;
@@ -27,8 +28,12 @@ impl PageJob {
     /// Fetch, then extract, resolving against the URL after redirects.
     fn page(&self, url: &Url, budget: &ParseBudget) -> PageOutcome {
         let page = self.fetcher.fetch(url)?;
-        if page.final_url != *url {
-            log::info!("{url}: redirected to {}", page.final_url);
+        if page.redirects > 0 {
+            log::info!(
+                "{}: redirected to {}",
+                redacted(url),
+                printable(page.final_url.as_str())
+            );
         }
         self.extract(
             url.as_str(),
@@ -64,7 +69,10 @@ impl PageJob {
         };
         if log::log_enabled!(log::Level::Info) {
             for skipped in &links.skipped {
-                log::info!("{source}: skipped {skipped} (not an http(s) link)");
+                log::info!(
+                    "{source}: skipped {} (not an http(s) link)",
+                    printable(skipped)
+                );
             }
         }
         log::debug!("{source}: {} bytes, {} links", bytes.len(), links.web.len());

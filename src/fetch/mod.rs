@@ -15,7 +15,7 @@ use ureq::{Agent, Body};
 use url::Url;
 
 use crate::decode;
-use crate::text::printable;
+use crate::text::{printable, redact_passwords, redacted};
 use crate::units::{human_bytes, human_duration};
 
 /// Longest wait a `Retry-After` header can impose; longer requests are cut to this.
@@ -50,8 +50,10 @@ pub struct FetchConfig {
 /// A fetched HTML page.
 #[derive(Debug)]
 pub struct Page {
-    /// The URL after redirects: the page URL links resolve against.
+    /// The URL after redirects, without userinfo: the page URL links resolve against.
     pub final_url: Url,
+    /// How many redirects led there.
+    pub redirects: u32,
     pub body: Vec<u8>,
     /// The `charset` parameter of `Content-Type`, if any.
     pub charset: Option<String>,
@@ -114,34 +116,41 @@ impl fmt::Display for FetchError {
                 human_duration(*limit)
             ),
             FetchError::HostNotFound => f.write_str("host not found (DNS lookup failed)"),
-            FetchError::Connection(why) => write!(f, "connection failed: {why}"),
-            FetchError::Tls(why) => write!(f, "TLS error: {why}"),
-            FetchError::Protocol(why) => write!(f, "bad HTTP response: {why}"),
+            FetchError::Connection(why) => write!(f, "connection failed: {}", printable(why)),
+            FetchError::Tls(why) => write!(f, "TLS error: {}", printable(why)),
+            FetchError::Protocol(why) => write!(f, "bad HTTP response: {}", printable(why)),
             FetchError::Status { code, reason } if reason.is_empty() => write!(f, "HTTP {code}"),
             FetchError::Status { code, reason } => write!(f, "HTTP {code} {reason}"),
             FetchError::TooManyRedirects(max) => {
                 write!(f, "too many redirects (more than {max}, --max-redirects)")
             }
-            FetchError::RedirectNotHttp(target) => {
-                write!(f, "redirected to {target}, which is not an http(s) URL")
-            }
+            FetchError::RedirectNotHttp(target) => write!(
+                f,
+                "redirected to {}, which is not an http(s) URL",
+                printable(&redacted(target))
+            ),
             FetchError::InvalidLocation { location, error } => write!(
                 f,
-                "bad HTTP response: redirect to an invalid Location '{location}': {error}"
+                "bad HTTP response: redirect to an invalid Location '{}': {error}",
+                printable(&redact_passwords(location))
             ),
             FetchError::TooLarge(max) => {
                 write!(f, "page larger than {} (--max-bytes)", human_bytes(*max))
             }
             FetchError::NotHtml(kind) => write!(f, "not HTML ({kind})"),
             FetchError::Decompress { coding, why } => {
-                write!(f, "could not decompress the {coding} body: {why}")
+                write!(
+                    f,
+                    "could not decompress the {coding} body: {}",
+                    printable(why)
+                )
             }
             FetchError::UnknownCoding(name) => write!(
                 f,
                 "unsupported Content-Encoding '{}' (gzip, deflate, br and zstd are decoded)",
                 printable(name)
             ),
-            FetchError::Other(why) => f.write_str(why),
+            FetchError::Other(why) => f.write_str(&printable(why)),
             FetchError::GaveUp { attempts, last } => {
                 write!(f, "{last} (after {attempts} attempts)")
             }
@@ -241,7 +250,8 @@ impl Fetcher {
                 .retry_after
                 .map_or_else(|| backoff(attempt), |wait| wait.min(RETRY_AFTER_CAP));
             log::info!(
-                "{url}: {error}; retrying in {} (attempt {}/{})",
+                "{}: {error}; retrying in {} (attempt {}/{})",
+                redacted(url),
                 human_duration(delay),
                 attempt + 1,
                 self.config.retries + 1
@@ -253,7 +263,7 @@ impl Fetcher {
     /// One attempt, within one `--timeout` budget for redirects and body together.
     fn attempt(&self, url: &Url) -> Result<Page, Failure> {
         let deadline = Instant::now() + self.config.timeout;
-        let (final_url, mut response) = self.follow_redirects(url, deadline)?;
+        let (final_url, redirects, mut response) = self.follow_redirects(url, deadline)?;
         let status = response.status();
         if !status.is_success() {
             return Err(Failure {
@@ -261,11 +271,13 @@ impl Fetcher {
                 retry_after: retry_after(&response),
             });
         }
-        Ok(self.read_page(final_url, &mut response)?)
+        let mut page = self.read_page(final_url, &mut response)?;
+        page.redirects = redirects;
+        Ok(page)
     }
 
-    /// Requests `url` and the redirects it leads to; returns the final URL and the
-    /// response that is not a redirect to follow.
+    /// Requests `url` and the redirects it leads to; returns the final URL, how many
+    /// redirects led there, and the response that is not a redirect to follow.
     ///
     /// Redirects are followed here rather than by ureq: browsers accept a Location with
     /// spaces or raw UTF-8, which ureq rejects as malformed, and resolve it with the URL
@@ -274,24 +286,32 @@ impl Fetcher {
         &self,
         url: &Url,
         deadline: Instant,
-    ) -> Result<(Url, Response<Body>), FetchError> {
+    ) -> Result<(Url, u32, Response<Body>), FetchError> {
         let mut current = url.clone();
         let mut redirects = 0;
         loop {
             let response = self.request(url, &current, deadline)?;
             let Some(location) = self.location_to_follow(&response) else {
-                return Ok((current, response));
+                return Ok((current, redirects, response));
             };
             if redirects == self.config.max_redirects {
                 return Err(FetchError::TooManyRedirects(self.config.max_redirects));
             }
             current = resolve_redirect(&current, &location)?;
             redirects += 1;
-            log::debug!("{url}: redirect {redirects} to {current}");
+            log::debug!(
+                "{}: redirect {redirects} to {}",
+                redacted(url),
+                printable(&redacted(&current))
+            );
         }
     }
 
     /// One request to `current`, on the way to `asked`, with what is left of the time.
+    ///
+    /// Credentials go only to the origin asked for, like curl: `-H` headers that carry
+    /// them, and the `user:password@` of the input URL as Basic authentication. The
+    /// userinfo itself never goes on the wire.
     fn request(
         &self,
         asked: &Url,
@@ -302,12 +322,19 @@ impl Fetcher {
         if remaining.is_zero() {
             return Err(FetchError::TimedOut(self.config.timeout));
         }
-        let mut request = self.agent.get(current.as_str());
+        let target = without_userinfo(current.clone());
+        let mut request = self.agent.get(target.as_str());
         let same_origin = current.origin() == asked.origin();
+        let mut authorized = false;
         for (name, value) in &self.config.headers {
-            // Like curl, credentials given for one site are not sent to another.
             if same_origin || !is_credential(name) {
+                authorized |= name == header::AUTHORIZATION;
                 request = request.header(name, value);
+            }
+        }
+        if same_origin && !authorized {
+            if let Some(basic) = basic_authorization(asked) {
+                request = request.header(header::AUTHORIZATION, basic);
             }
         }
         request
@@ -369,7 +396,8 @@ impl Fetcher {
             ));
         }
         Ok(Page {
-            final_url,
+            final_url: without_userinfo(final_url),
+            redirects: 0,
             body,
             charset,
         })
@@ -467,6 +495,30 @@ fn transport_error(error: io::Error) -> ureq::Error {
         Ok(inner) => inner,
         Err(error) => ureq::Error::Io(error),
     }
+}
+
+/// `url` without its `user:password@`: the page URL links resolve against, as in a
+/// browser, which uses credentials in a URL to sign in and leaves them out of the
+/// page's address (so relative links never carry the password into the output).
+fn without_userinfo(mut url: Url) -> Url {
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url
+}
+
+/// `Basic base64(user:password)` from the userinfo of `url`, percent-decoded, if it
+/// has any.
+fn basic_authorization(url: &Url) -> Option<HeaderValue> {
+    use base64::Engine;
+    if url.username().is_empty() && url.password().is_none() {
+        return None;
+    }
+    let decode = |part: &str| percent_encoding::percent_decode_str(part).collect::<Vec<u8>>();
+    let mut credentials = decode(url.username());
+    credentials.push(b':');
+    credentials.extend(decode(url.password().unwrap_or_default()));
+    let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
+    HeaderValue::from_str(&format!("Basic {encoded}")).ok()
 }
 
 /// Headers that carry credentials, dropped on redirects to another origin.

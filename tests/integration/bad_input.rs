@@ -154,7 +154,7 @@ fn bad_output_header_and_flag_spellings_are_usage_errors() {
         ),
         (
             &["-H", "X-Test: a\rb"],
-            "invalid --header 'X-Test: a\rb': the value holds characters not allowed in a \
+            "invalid --header 'X-Test: a\\rb': the value holds characters not allowed in a \
              header",
         ),
         (
@@ -454,6 +454,40 @@ fn a_file_that_opens_but_cannot_be_read_is_a_named_failure() {
     assert_eq!(
         out.stderr,
         "error: /proc/self/mem:1: read error: Input/output error (os error 5)\n"
+    );
+    assert_eq!(
+        out.stdout,
+        lines(&[server.url("/from-a"), server.url("/from-b")])
+    );
+    assert_eq!(out.code, 1);
+}
+
+#[test]
+fn echoed_input_never_forges_a_log_line() {
+    let server = abc_server();
+    // A header whose value would add a line of its own, a file name and a list line
+    // holding escapes: each message is one line, its control characters escaped.
+    let out = run(["-H", "X-A: a\r\nX-Evil: b", &server.url("/a")]);
+    assert_eq!(
+        out.stderr,
+        "error: invalid --header 'X-A: a\\r\\nX-Evil: b': the value holds characters not \
+         allowed in a header\n"
+    );
+    assert_eq!(out.code, 2);
+    let out = run(["-i", "missing\n.txt"]);
+    assert_eq!(
+        out.stderr,
+        "error: cannot read input file 'missing\\n.txt': no such file\n"
+    );
+    let list = TempFile::with(format!("{}\r\nnot a url\u{7}\n", server.url("/a")));
+    let out = run(["-i", &list.arg(), &server.url("/b")]);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "error: {0}:2: invalid URL 'not a url\\u{{7}}': not an absolute URL: it needs a \
+             scheme and a host, as in https://example.com/\n",
+            list.arg()
+        )
     );
     assert_eq!(
         out.stdout,

@@ -595,7 +595,7 @@ fn bad_flags_and_values_are_usage_errors() {
         ),
         (
             &["--user-agent", "bot\nInjected: yes"],
-            "invalid --user-agent 'bot\nInjected: yes': control characters are not allowed \
+            "invalid --user-agent 'bot\\nInjected: yes': control characters are not allowed \
              in a header",
         ),
         (

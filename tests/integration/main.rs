@@ -17,4 +17,5 @@ mod html_files;
 mod input_files;
 mod ordering;
 mod output;
+mod secrets;
 mod signals;
