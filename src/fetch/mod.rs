@@ -475,6 +475,13 @@ fn describe_io(error: io::Error) -> FetchError {
             FetchError::Protocol("connection closed before the response was complete".into())
         }
         TimedOut | WouldBlock => FetchError::Connection("network timeout".into()),
+        // getaddrinfo's failures reach us as std words, with no kind of their own.
+        _ if error
+            .to_string()
+            .starts_with("failed to lookup address information") =>
+        {
+            FetchError::HostNotFound
+        }
         _ => {
             // ureq wraps its own errors (timeouts, decompression, the body cap) in io::Error
             // when they surface through a body reader.
@@ -633,6 +640,13 @@ mod tests {
         );
         assert_eq!(mime_essence("html"), None);
         assert_eq!(mime_essence("text/"), None);
+    }
+
+    #[test]
+    fn a_failed_name_lookup_is_host_not_found() {
+        let error =
+            io::Error::other("failed to lookup address information: Name or service not known");
+        assert_eq!(describe_io(error), FetchError::HostNotFound);
     }
 
     #[test]
