@@ -420,8 +420,11 @@ impl Fetcher {
     fn describe(&self, error: ureq::Error, url: &Url) -> FetchError {
         use ureq::Timeout;
         match error {
+            ureq::Error::Io(e) if url.scheme() == "https" && speaks_no_tls(&e) => {
+                FetchError::Tls(NO_TLS.into())
+            }
             // rustls reports a failed handshake or a corrupt record as an InvalidData
-            // io::Error (a plain-HTTP server on an https:// URL, a bad certificate).
+            // io::Error (a bad certificate, an unsupported protocol version).
             ureq::Error::Io(e)
                 if url.scheme() == "https" && e.kind() == io::ErrorKind::InvalidData =>
             {
@@ -447,6 +450,22 @@ impl Fetcher {
             ureq::Error::BadUri(why) => FetchError::Other(format!("bad URL: {why}")),
             other => FetchError::Other(other.to_string()),
         }
+    }
+}
+
+/// What a peer that is not a TLS server is called.
+const NO_TLS: &str = "the server does not speak TLS";
+
+/// Whether the handshake of an https:// URL met a server that does not speak TLS: it
+/// answered with bytes that are no TLS record (rustls: `InvalidContentType`; a plain
+/// HTTP server's "HTTP/1.1 400"), or closed the connection without a word of TLS
+/// (rustls ends the handshake with a bare `UnexpectedEof`; a TLS server that refuses
+/// sends an alert instead).
+fn speaks_no_tls(error: &io::Error) -> bool {
+    match error.kind() {
+        io::ErrorKind::InvalidData => error.to_string().contains("InvalidContentType"),
+        io::ErrorKind::UnexpectedEof => error.get_ref().is_none(),
+        _ => false,
     }
 }
 

@@ -330,10 +330,7 @@ fn tls_spoken_to_a_plain_http_port_is_a_named_failure() {
     let out = run_between_healthy(&server, &["--timeout", "2"], &[&url]);
     assert_failures(
         &out,
-        &[(
-            &url,
-            "TLS error: received corrupt message of type InvalidContentType",
-        )],
+        &[(&url, "TLS error: the server does not speak TLS")],
         &healthy_output(&server, &[]),
     );
     assert_eq!(server.tls_hellos(), 1);

@@ -17,5 +17,6 @@ mod html_files;
 mod input_files;
 mod ordering;
 mod output;
+mod protocol;
 mod secrets;
 mod signals;
