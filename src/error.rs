@@ -116,7 +116,7 @@ fn fetch_kind(error: &FetchError) -> ErrorKind {
         FetchError::TooLarge(_) => ErrorKind::TooLarge,
         FetchError::NotHtml(_) => ErrorKind::NotHtml,
         FetchError::Decompress { .. } | FetchError::UnknownCoding(_) => ErrorKind::Decode,
-        FetchError::Other(_) => ErrorKind::Other,
+        FetchError::Other(_) | FetchError::OutOfFiles => ErrorKind::Other,
         FetchError::GaveUp { last, .. } => fetch_kind(last),
     }
 }

@@ -16,6 +16,7 @@ pub mod extract;
 pub mod fetch;
 pub mod html_file;
 pub mod input;
+pub mod limits;
 pub mod lines;
 pub mod output;
 pub mod page;
@@ -32,10 +33,10 @@ use std::process::ExitCode;
 use crate::cli::{Command, Config, Environment};
 use crate::error::UsageError;
 use crate::fetch::Fetcher;
-use crate::input::{InputItem, Inputs};
+use crate::input::{InputItem, InputSource, Inputs};
 use crate::output::Sink;
 use crate::page::{PageJob, PageOutcome};
-use crate::pipeline::{Consumer, Counts, RunEnd, StopSignal, WorkSource};
+use crate::pipeline::{Consumer, Counts, PipelineConfig, RunEnd, StopSignal, WorkSource};
 use crate::progress::Progress;
 
 /// Exit statuses: 0 all done, 1 some input failed, 2 usage error; a signal gives 128 +
@@ -83,8 +84,9 @@ fn usage_error(error: &UsageError) -> ExitCode {
 }
 
 /// The default command: config → inputs → pipeline → output → exit status.
-fn extract_links(config: Config) -> Status {
+fn extract_links(mut config: Config) -> Status {
     progress::init_logging(config.verbosity);
+    fit_open_files(&mut config);
     let stop = signals::stop_on_signals();
     let empty_input = if config.input.shard.is_some() {
         // A shard of a short list may be empty by design: an Indexed Job's extra pod
@@ -114,6 +116,29 @@ fn extract_links(config: Config) -> Status {
         Ok(end)
     });
     exit_status(ended, failed, empty_input)
+}
+
+/// Raises the open-file limit, and fetches no more pages at once than fit under it.
+fn fit_open_files(config: &mut Config) {
+    let Some((soft, _)) = limits::raise_open_files() else {
+        return;
+    };
+    let open_inputs = config
+        .input
+        .sources
+        .iter()
+        .filter(|source| matches!(source, InputSource::File(_)))
+        .count();
+    let asked = config.pipeline.jobs;
+    let jobs = limits::jobs_within_open_files(asked, soft, open_inputs);
+    if jobs < asked {
+        log::info!(
+            "--jobs {asked} does not fit under the open-file limit ({soft}): \
+             at most {jobs} pages are fetched at once"
+        );
+        config.pipeline = PipelineConfig::new(jobs);
+        config.fetch.connections = jobs;
+    }
 }
 
 /// What a run that read no input at all means.

@@ -15,6 +15,7 @@ use ureq::{Agent, Body};
 use url::Url;
 
 use crate::decode;
+use crate::limits;
 use crate::text::{printable, redact_passwords, redacted};
 use crate::units::{human_bytes, human_duration};
 
@@ -23,6 +24,10 @@ pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(30);
 /// First backoff step; each retry doubles it, up to [`BACKOFF_CAP`].
 const BACKOFF_BASE: Duration = Duration::from_millis(250);
 const BACKOFF_CAP: Duration = Duration::from_secs(8);
+
+/// The first wait for a file descriptor to be freed; each further one waits longer,
+/// up to 20 times this.
+const OUT_OF_FILES_WAIT: Duration = Duration::from_millis(50);
 
 /// What browsers send; some servers answer differently without it.
 const ACCEPT: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5";
@@ -97,6 +102,8 @@ pub enum FetchError {
     /// A `Content-Encoding` not decoded here, as the server sent it.
     UnknownCoding(String),
     Other(String),
+    /// The process had no file descriptor left for the whole `--timeout`.
+    OutOfFiles,
     /// A transient failure that was still failing after every retry.
     GaveUp {
         attempts: u32,
@@ -151,6 +158,9 @@ impl fmt::Display for FetchError {
                 printable(name)
             ),
             FetchError::Other(why) => f.write_str(&printable(why)),
+            FetchError::OutOfFiles => f.write_str(
+                "no file descriptor became free within --timeout (the open-file limit, ulimit -n)",
+            ),
             FetchError::GaveUp { attempts, last } => {
                 write!(f, "{last} (after {attempts} attempts)")
             }
@@ -224,8 +234,13 @@ impl Fetcher {
     }
 
     /// Fetches `url`, retrying transient failures with exponential backoff and jitter.
+    ///
+    /// Running out of file descriptors is not a failure of the page: the attempt is
+    /// made again once one is free, for up to `--timeout`.
     pub fn fetch(&self, url: &Url) -> Result<Page, FetchError> {
+        let started = Instant::now();
         let mut attempt = 0;
+        let mut out_of_files = 0;
         loop {
             attempt += 1;
             let failure = match self.attempt(url) {
@@ -233,6 +248,12 @@ impl Fetcher {
                 Err(failure) => failure,
             };
             let error = failure.error;
+            if error == FetchError::OutOfFiles && started.elapsed() < self.config.timeout {
+                attempt -= 1;
+                out_of_files += 1;
+                std::thread::sleep(OUT_OF_FILES_WAIT.saturating_mul(out_of_files.min(20)));
+                continue;
+            }
             if !error.is_transient() {
                 return Err(error);
             }
@@ -420,6 +441,7 @@ impl Fetcher {
     fn describe(&self, error: ureq::Error, url: &Url) -> FetchError {
         use ureq::Timeout;
         match error {
+            ureq::Error::Io(e) if limits::is_out_of_files(&e) => FetchError::OutOfFiles,
             ureq::Error::Io(e) if url.scheme() == "https" && speaks_no_tls(&e) => {
                 FetchError::Tls(NO_TLS.into())
             }

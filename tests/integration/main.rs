@@ -15,6 +15,7 @@ mod faults;
 mod fetching;
 mod html_files;
 mod input_files;
+mod limits;
 mod ordering;
 mod output;
 mod protocol;

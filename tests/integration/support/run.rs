@@ -45,6 +45,7 @@ pub struct Cmd {
     env: Vec<(String, String)>,
     stdout: Option<File>,
     current_dir: Option<PathBuf>,
+    wrapper: Vec<OsString>,
 }
 
 /// The binary with these arguments.
@@ -59,6 +60,7 @@ where
         env: Vec::new(),
         stdout: None,
         current_dir: None,
+        wrapper: Vec::new(),
     }
 }
 
@@ -83,6 +85,17 @@ impl Cmd {
         self
     }
 
+    /// Runs the binary through `wrapper` (a program and its arguments, the binary's
+    /// path and arguments following), e.g. `prlimit --nofile=256:256`.
+    pub fn wrapped_in<I, S>(mut self, wrapper: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.wrapper = wrapper.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// Runs the binary in `dir` (else in the test's working directory).
     pub fn current_dir(mut self, dir: &Path) -> Self {
         self.current_dir = Some(dir.to_path_buf());
@@ -97,7 +110,15 @@ impl Cmd {
 
     /// Starts the binary; stdout stays open for the test to read.
     pub fn spawn(self) -> Running {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_link-extractor"));
+        let binary = env!("CARGO_BIN_EXE_link-extractor");
+        let mut command = match self.wrapper.split_first() {
+            Some((program, wrapper_args)) => {
+                let mut command = Command::new(program);
+                command.args(wrapper_args).arg(binary);
+                command
+            }
+            None => Command::new(binary),
+        };
         command
             .args(&self.args)
             .stdin(if self.stdin.is_some() {
