@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN := target/release/link-extractor
 SHARED ?= ../shared
 
-.PHONY: help build static test lint fmt conformance chromium-diff bench fuzz image image-test chart-lint chart-test ci-lint clean
+.PHONY: help build static test lint fmt conformance chromium-diff bench fuzz image image-test chart-lint chart-test ci-lint clean memory-limit
 
 MUSL_TARGET := x86_64-unknown-linux-musl
 STATIC_BIN := target/$(MUSL_TARGET)/release/link-extractor
@@ -50,6 +50,9 @@ conformance: ## Compare with Chromium on the shared corpus, by URL and by --html
 	@$(MAKE) --no-print-directory build
 	python3 $(SHARED)/conformance/run.py $(BIN)
 	python3 ci/html_corpus.py $(BIN) $(SHARED)/corpus
+
+memory-limit: build ## Under a real cgroup memory limit (root; LIMIT=128M): a 1M-link page fails by name, 32 ordinary pages pass
+	ci/memory-limit.sh $(BIN) $(or $(LIMIT),128M)
 
 chromium-diff: build ## Compare with headless Chromium on ~1400 generated pages (needs chromium, npm)
 	python3 ci/chromium-diff/run.py $(BIN) --known ci/chromium-diff/known-differences.json

@@ -54,6 +54,8 @@ pub struct Config {
     pub verbosity: i8,
     /// No input was named, so stdin is read: an empty stdin is then "no URL given".
     pub inputs_from_stdin: bool,
+    /// `--max-memory`, in place of the cgroup's limit.
+    pub memory_limit: Option<u64>,
 }
 
 /// What the command line is read with, besides the arguments.
@@ -172,6 +174,12 @@ struct Args {
     /// (default 16MiB)
     #[argh(option, long = "max-bytes", default = "String::from(\"16MiB\")")]
     max_bytes: String,
+
+    /// the memory the run may use, e.g. 128MiB: a page that cannot fit even alone
+    /// fails by name (default: the cgroup's limit, as a container or a pod sets it;
+    /// outside one, none)
+    #[argh(option, long = "max-memory")]
+    max_memory: Option<String>,
 
     /// extra request header 'Name: value'; repeatable
     #[argh(option, short = 'H', long = "header")]
@@ -445,6 +453,11 @@ fn extract_config(args: Args, env: &Environment) -> Result<Config, UsageError> {
     let fetch = fetch_config(&args, jobs)?;
     let (input, inputs_from_stdin) = input_config(&args, env)?;
     let html = html_config(&args, &fetch)?;
+    let memory_limit = args
+        .max_memory
+        .as_deref()
+        .map(|value| parse_size(value).map_err(|e| invalid("--max-memory", value, e)))
+        .transpose()?;
     Ok(Config {
         input,
         fetch,
@@ -453,6 +466,7 @@ fn extract_config(args: Args, env: &Environment) -> Result<Config, UsageError> {
         pipeline: PipelineConfig::new(jobs),
         verbosity: clamp_i8(i16::from(args.verbose) - i16::from(args.quiet)),
         inputs_from_stdin,
+        memory_limit,
     })
 }
 

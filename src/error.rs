@@ -13,6 +13,7 @@ use crate::extract::ExtractError;
 use crate::fetch::FetchError;
 use crate::html_file::HtmlFileError;
 use crate::input::{InputError, UrlProblem};
+use crate::limits::TooLargeForMemory;
 use crate::text::{printable, redact_passwords};
 
 /// Why one input gave no links.
@@ -22,6 +23,8 @@ pub enum PageError {
     Parse(ExtractError),
     File(HtmlFileError),
     Input(InputError),
+    /// The page does not fit in the memory the run may use, even alone.
+    Memory(TooLargeForMemory),
     /// A bug: the work on this input panicked. The run goes on.
     Internal,
 }
@@ -97,6 +100,7 @@ impl PageError {
             PageError::File(HtmlFileError::TooLarge(_)) => ErrorKind::TooLarge,
             PageError::File(_) => ErrorKind::Io,
             PageError::Input(_) => ErrorKind::Input,
+            PageError::Memory(_) => ErrorKind::TooLarge,
             PageError::Internal => ErrorKind::Internal,
         }
     }
@@ -113,7 +117,7 @@ fn fetch_kind(error: &FetchError) -> ErrorKind {
         FetchError::TooManyRedirects(_)
         | FetchError::RedirectNotHttp(_)
         | FetchError::InvalidLocation { .. } => ErrorKind::Redirect,
-        FetchError::TooLarge(_) => ErrorKind::TooLarge,
+        FetchError::TooLarge(_) | FetchError::Memory(_) => ErrorKind::TooLarge,
         FetchError::NotHtml(_) => ErrorKind::NotHtml,
         FetchError::Decompress { .. } | FetchError::UnknownCoding(_) => ErrorKind::Decode,
         FetchError::Other(_) | FetchError::OutOfFiles => ErrorKind::Other,
@@ -128,6 +132,7 @@ impl fmt::Display for PageError {
             PageError::Parse(error) => error.fmt(f),
             PageError::File(error) => error.fmt(f),
             PageError::Input(error) => error.fmt(f),
+            PageError::Memory(error) => error.fmt(f),
             PageError::Internal => {
                 f.write_str("internal error while processing this page (a bug: please report it)")
             }

@@ -35,7 +35,7 @@ use crate::error::UsageError;
 use crate::fetch::Fetcher;
 use crate::input::{InputItem, InputSource, Inputs};
 use crate::output::Sink;
-use crate::page::{PageJob, PageOutcome};
+use crate::page::{MemoryBudget, PageJob, PageOutcome};
 use crate::pipeline::{Consumer, Counts, PipelineConfig, RunEnd, StopSignal, WorkSource};
 use crate::progress::Progress;
 
@@ -97,7 +97,8 @@ fn extract_links(mut config: Config) -> Status {
     } else {
         EmptyInput::NoUrlInFiles
     };
-    let job = PageJob::new(Fetcher::new(config.fetch), config.html);
+    let memory = memory_budget(&config);
+    let job = PageJob::new(Fetcher::new(config.fetch), config.html, memory);
     let out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let mut report = Report {
         sink: Sink::new(config.output, out),
@@ -139,6 +140,25 @@ fn fit_open_files(config: &mut Config) {
         config.pipeline = PipelineConfig::new(jobs);
         config.fetch.connections = jobs;
     }
+}
+
+/// The memory plan under `--max-memory` or the cgroup's limit; none without either.
+fn memory_budget(config: &Config) -> Option<MemoryBudget> {
+    let limit = match config.memory_limit {
+        Some(bytes) => limits::MemoryLimit {
+            bytes,
+            source: "--max-memory",
+        },
+        None => limits::cgroup_memory_limit()?,
+    };
+    let budget = MemoryBudget::plan(limit.bytes, config.pipeline.jobs);
+    log::info!(
+        "memory limit {} ({}): {}",
+        units::human_bytes(limit.bytes),
+        limit.source,
+        budget.describe()
+    );
+    Some(budget)
 }
 
 /// What a run that read no input at all means.

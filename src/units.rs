@@ -94,6 +94,23 @@ pub fn human_bytes(bytes: u64) -> String {
     format!("{bytes} bytes")
 }
 
+/// `31.7 MiB`, `512 KiB`, `900 bytes`: a size to one decimal, for figures that are
+/// not exact multiples (a plan, an estimate).
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (size, unit) in UNITS {
+        if bytes >= size {
+            let value = bytes as f64 / size as f64;
+            return if bytes % size == 0 {
+                format!("{} {unit}", bytes / size)
+            } else {
+                format!("{value:.1} {unit}")
+            };
+        }
+    }
+    format!("{bytes} bytes")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +145,9 @@ mod tests {
         assert_eq!(human_duration(Duration::from_millis(200)), "200 ms");
         assert_eq!(human_bytes(16 << 20), "16 MiB");
         assert_eq!(human_bytes(1000), "1000 bytes");
+        assert_eq!(human_size(33_218_886), "31.7 MiB");
+        assert_eq!(human_size(16 << 20), "16 MiB");
+        assert_eq!(human_size(1536), "1.5 KiB");
+        assert_eq!(human_size(900), "900 bytes");
     }
 }

@@ -15,8 +15,12 @@ use std::rc::Rc;
 
 use brotli_decompressor::Decompressor as BrotliDecoder;
 use flate2::read::{DeflateDecoder, MultiGzDecoder, ZlibDecoder};
+use std::time::Instant;
+
 use ureq::http::{header, HeaderMap};
 use ureq::Body;
+
+use crate::pipeline::Permit;
 
 /// What the request says it accepts: every coding decoded here, as browsers send it.
 pub const ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
@@ -59,6 +63,10 @@ pub enum BodyError {
     Corrupt { coding: Coding, why: String },
     /// Reading from the network failed (timeouts, resets, the raw byte cap...).
     Transport(io::Error),
+    /// The body outgrew the memory bodies may take (at most), even alone.
+    OverMemory,
+    /// The memory to go on was not freed before the request's deadline.
+    NoMemoryInTime,
 }
 
 /// The codings of `Content-Encoding`, in the order they were applied (`identity`
@@ -85,8 +93,26 @@ pub fn codings(headers: &HeaderMap) -> Result<Vec<Coding>, BodyError> {
     Ok(codings)
 }
 
-/// Reads `body`, undoing `codings`, keeping at most `max_bytes` decoded bytes.
-pub fn read(body: &mut Body, codings: &[Coding], max_bytes: u64) -> Result<Vec<u8>, BodyError> {
+/// Bytes read at a time.
+const CHUNK: usize = 64 * 1024;
+/// Memory reserved at a time while a body grows.
+const RESERVE_STEP: u64 = 256 * 1024;
+
+/// Memory reserved for a body as it grows, if the run has a memory budget, and when
+/// to stop waiting for it.
+pub struct Reservation<'r, 'b> {
+    pub permit: &'r mut Permit<'b>,
+    pub deadline: Instant,
+}
+
+/// Reads `body`, undoing `codings`, keeping at most `max_bytes` decoded bytes, each
+/// of them reserved first when a `reservation` is given.
+pub fn read(
+    body: &mut Body,
+    codings: &[Coding],
+    max_bytes: u64,
+    reservation: Option<Reservation<'_, '_>>,
+) -> Result<Vec<u8>, BodyError> {
     // The raw bytes are capped too: a compressed body larger than the decoded cap
     // cannot fit it in any realistic case, and an identity body must stop there.
     let raw = body.with_config().limit(max_bytes).reader();
@@ -103,22 +129,59 @@ pub fn read(body: &mut Body, codings: &[Coding], max_bytes: u64) -> Result<Vec<u
             failed: Rc::clone(&failed_coding),
         });
     }
-    let mut bytes = Vec::new();
-    let read = reader
-        .by_ref()
-        .take(max_bytes.saturating_add(1))
-        .read_to_end(&mut bytes);
+    let read = read_reserved(&mut reader, max_bytes, reservation);
     if let Some(error) = transport_error.borrow_mut().take() {
         // Whatever the decoders made of it, the network failed first.
         return Err(BodyError::Transport(error));
     }
-    match read {
-        Ok(_) if bytes.len() as u64 > max_bytes => Err(BodyError::TooLarge),
-        Ok(_) => Ok(bytes),
-        Err(error) => Err(BodyError::Corrupt {
+    read.map_err(|error| match error {
+        Stopped::Io(error) => BodyError::Corrupt {
             coding: failed_coding.get().unwrap_or(Coding::Gzip),
             why: error.to_string(),
-        }),
+        },
+        Stopped::TooLarge => BodyError::TooLarge,
+        Stopped::OverMemory => BodyError::OverMemory,
+        Stopped::NoMemoryInTime => BodyError::NoMemoryInTime,
+    })
+}
+
+/// Why [`read_reserved`] stopped before the end.
+enum Stopped {
+    Io(io::Error),
+    TooLarge,
+    OverMemory,
+    NoMemoryInTime,
+}
+
+/// Reads `reader` to its end, at most `max_bytes`, growing the reservation ahead of
+/// the bytes.
+fn read_reserved(
+    reader: &mut dyn Read,
+    max_bytes: u64,
+    mut reservation: Option<Reservation<'_, '_>>,
+) -> Result<Vec<u8>, Stopped> {
+    let mut bytes = Vec::new();
+    let mut chunk = vec![0; CHUNK];
+    loop {
+        if let Some(Reservation { permit, deadline }) = &mut reservation {
+            while (bytes.len() + CHUNK) as u64 > permit.units() {
+                match permit.grow(RESERVE_STEP, Some(*deadline)) {
+                    Ok(true) => {}
+                    Ok(false) => return Err(Stopped::NoMemoryInTime),
+                    Err(_) => return Err(Stopped::OverMemory),
+                }
+            }
+        }
+        let read = match reader.read(&mut chunk) {
+            Ok(0) => return Ok(bytes),
+            Ok(read) => read,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(Stopped::Io(error)),
+        };
+        if (bytes.len() + read) as u64 > max_bytes {
+            return Err(Stopped::TooLarge);
+        }
+        bytes.extend_from_slice(&chunk[..read]);
     }
 }
 

@@ -15,7 +15,8 @@ use ureq::{Agent, Body};
 use url::Url;
 
 use crate::decode;
-use crate::limits;
+use crate::limits::{self, TooLargeForMemory};
+use crate::pipeline::{Budget, Permit};
 use crate::text::{printable, redact_passwords, redacted};
 use crate::units::{human_bytes, human_duration};
 
@@ -54,7 +55,7 @@ pub struct FetchConfig {
 
 /// A fetched HTML page.
 #[derive(Debug)]
-pub struct Page {
+pub struct Page<'m> {
     /// The URL after redirects, without userinfo: the page URL links resolve against.
     pub final_url: Url,
     /// How many redirects led there.
@@ -62,6 +63,16 @@ pub struct Page {
     pub body: Vec<u8>,
     /// The `charset` parameter of `Content-Type`, if any.
     pub charset: Option<String>,
+    /// The memory the body holds, while the page is kept, when bodies are budgeted.
+    pub reservation: Option<Permit<'m>>,
+}
+
+/// The memory bodies may take together, and the limit it was planned for (named in
+/// the failure of a body that cannot fit even alone).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyMemory<'m> {
+    pub budget: &'m Budget,
+    pub limit: u64,
 }
 
 /// Why a page could not be fetched, in words for the user.
@@ -104,6 +115,8 @@ pub enum FetchError {
     Other(String),
     /// The process had no file descriptor left for the whole `--timeout`.
     OutOfFiles,
+    /// The body does not fit in the memory the run may use, even alone.
+    Memory(TooLargeForMemory),
     /// A transient failure that was still failing after every retry.
     GaveUp {
         attempts: u32,
@@ -158,6 +171,7 @@ impl fmt::Display for FetchError {
                 printable(name)
             ),
             FetchError::Other(why) => f.write_str(&printable(why)),
+            FetchError::Memory(error) => error.fmt(f),
             FetchError::OutOfFiles => f.write_str(
                 "no file descriptor became free within --timeout (the open-file limit, ulimit -n)",
             ),
@@ -179,6 +193,13 @@ impl FetchError {
             _ => false,
         }
     }
+}
+
+/// Why a body was not read: a failure to name, or a body larger than the memory
+/// bodies may take (named with the limit by the caller).
+enum BodyFailure {
+    Fetch(FetchError),
+    OverMemory,
 }
 
 /// A failed attempt, with the server's `Retry-After` when it sent one.
@@ -237,13 +258,17 @@ impl Fetcher {
     ///
     /// Running out of file descriptors is not a failure of the page: the attempt is
     /// made again once one is free, for up to `--timeout`.
-    pub fn fetch(&self, url: &Url) -> Result<Page, FetchError> {
+    pub fn fetch<'m>(
+        &self,
+        url: &Url,
+        memory: Option<BodyMemory<'m>>,
+    ) -> Result<Page<'m>, FetchError> {
         let started = Instant::now();
         let mut attempt = 0;
         let mut out_of_files = 0;
         loop {
             attempt += 1;
-            let failure = match self.attempt(url) {
+            let failure = match self.attempt(url, memory) {
                 Ok(page) => return Ok(page),
                 Err(failure) => failure,
             };
@@ -282,7 +307,7 @@ impl Fetcher {
     }
 
     /// One attempt, within one `--timeout` budget for redirects and body together.
-    fn attempt(&self, url: &Url) -> Result<Page, Failure> {
+    fn attempt<'m>(&self, url: &Url, memory: Option<BodyMemory<'m>>) -> Result<Page<'m>, Failure> {
         let deadline = Instant::now() + self.config.timeout;
         let (final_url, redirects, mut response) = self.follow_redirects(url, deadline)?;
         let status = response.status();
@@ -292,7 +317,7 @@ impl Fetcher {
                 retry_after: retry_after(&response),
             });
         }
-        let mut page = self.read_page(final_url, &mut response)?;
+        let mut page = self.read_page(final_url, &mut response, memory, deadline)?;
         page.redirects = redirects;
         Ok(page)
     }
@@ -396,7 +421,13 @@ impl Fetcher {
     }
 
     /// The body of a 2xx response, if it is HTML: read within `--max-bytes`.
-    fn read_page(&self, final_url: Url, response: &mut Response<Body>) -> Result<Page, FetchError> {
+    fn read_page<'m>(
+        &self,
+        final_url: Url,
+        response: &mut Response<Body>,
+        memory: Option<BodyMemory<'m>>,
+        deadline: Instant,
+    ) -> Result<Page<'m>, FetchError> {
         let content_type = response
             .headers()
             .get(header::CONTENT_TYPE)
@@ -410,7 +441,16 @@ impl Fetcher {
                 return Err(FetchError::NotHtml(mime.clone()));
             }
         }
-        let body = self.read_body(response, &final_url)?;
+        let mut reservation = memory.map(|memory| memory.budget.empty());
+        let body = self
+            .read_body(response, &final_url, &mut reservation, deadline)
+            .map_err(|error| match (error, memory) {
+                (BodyFailure::OverMemory, Some(memory)) => FetchError::Memory(TooLargeForMemory {
+                    limit: memory.limit,
+                }),
+                (BodyFailure::OverMemory, None) => FetchError::TooLarge(self.config.max_bytes),
+                (BodyFailure::Fetch(error), _) => error,
+            })?;
         if mime.is_none() && !sniffs_as_html(&body) {
             return Err(FetchError::NotHtml(
                 "no Content-Type, and the body does not look like HTML".into(),
@@ -421,19 +461,34 @@ impl Fetcher {
             redirects: 0,
             body,
             charset,
+            reservation,
         })
     }
 
-    /// The body, its content codings undone, within `--max-bytes`.
-    fn read_body(&self, response: &mut Response<Body>, url: &Url) -> Result<Vec<u8>, FetchError> {
+    /// The body, its content codings undone, within `--max-bytes`, reserved in
+    /// `reservation` (if any) as it arrives.
+    fn read_body(
+        &self,
+        response: &mut Response<Body>,
+        url: &Url,
+        reservation: &mut Option<Permit<'_>>,
+        deadline: Instant,
+    ) -> Result<Vec<u8>, BodyFailure> {
         let max_bytes = self.config.max_bytes;
+        let reservation = reservation
+            .as_mut()
+            .map(|permit| body::Reservation { permit, deadline });
         let read = body::codings(response.headers())
-            .and_then(|codings| body::read(response.body_mut(), &codings, max_bytes));
-        read.map_err(|error| match error {
-            body::BodyError::UnknownCoding(name) => FetchError::UnknownCoding(name),
-            body::BodyError::TooLarge => FetchError::TooLarge(max_bytes),
-            body::BodyError::Corrupt { coding, why } => FetchError::Decompress { coding, why },
-            body::BodyError::Transport(error) => self.describe(transport_error(error), url),
+            .and_then(|codings| body::read(response.body_mut(), &codings, max_bytes, reservation));
+        read.map_err(|error| {
+            BodyFailure::Fetch(match error {
+                body::BodyError::UnknownCoding(name) => FetchError::UnknownCoding(name),
+                body::BodyError::TooLarge => FetchError::TooLarge(max_bytes),
+                body::BodyError::Corrupt { coding, why } => FetchError::Decompress { coding, why },
+                body::BodyError::Transport(error) => self.describe(transport_error(error), url),
+                body::BodyError::NoMemoryInTime => FetchError::TimedOut(self.config.timeout),
+                body::BodyError::OverMemory => return BodyFailure::OverMemory,
+            })
         })
     }
 

@@ -23,7 +23,7 @@
 mod budget;
 mod window;
 
-pub use budget::{OverBudget, ParseBudget, Permit};
+pub use budget::{Budget, OverBudget, ParseBudget, Permit};
 pub use window::OrderedWindow;
 
 use std::collections::VecDeque;

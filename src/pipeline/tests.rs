@@ -2,7 +2,7 @@
 //! consumer errors, through the real pool and channels.
 
 use super::*;
-use std::sync::{Condvar, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Longer than any of these tests needs; a wait that reaches it is a failure.
@@ -13,10 +13,6 @@ struct Numbers {
     /// Items that wait for a message on this channel before finishing.
     held: Vec<u64>,
     release: Receiver<()>,
-    /// An item that finishes only after this many other items have finished.
-    last: Option<(u64, usize)>,
-    /// How many items have finished, and a signal for each.
-    done: Arc<(Mutex<usize>, Condvar)>,
     /// Items whose work panics.
     panics: Vec<u64>,
     /// Every item whose work started, in start order.
@@ -29,24 +25,10 @@ impl Numbers {
         let job = Numbers {
             held: Vec::new(),
             release: release_rx,
-            last: None,
-            done: Arc::default(),
             panics: Vec::new(),
             started: Arc::default(),
         };
         (job, release_tx)
-    }
-
-    fn wait_for_others(&self, count: usize) -> Result<(), String> {
-        let (lock, condvar) = &*self.done;
-        let done = lock.lock().map_err(|e| e.to_string())?;
-        let (done, _) = condvar
-            .wait_timeout_while(done, LIMIT, |done| *done < count)
-            .map_err(|e| e.to_string())?;
-        if *done < count {
-            return Err(format!("only {done} of {count} others finished"));
-        }
-        Ok(())
     }
 }
 
@@ -61,16 +43,8 @@ impl Job for Numbers {
                 .recv_timeout(LIMIT)
                 .map_err(|e| format!("item {item} never released: {e}"))?;
         }
-        if let Some((last, others)) = self.last {
-            if last == *item {
-                self.wait_for_others(others)?;
-            }
-        }
         assert!(!self.panics.contains(item), "item {item} panics");
         let _permit = budget.acquire(1).map_err(|e| format!("{e:?}"))?;
-        let (lock, condvar) = &*self.done;
-        *lock.lock().map_err(|e| e.to_string())? += 1;
-        condvar.notify_all();
         Ok(item * 10)
     }
 
@@ -88,6 +62,8 @@ struct Recorder {
     grow: Vec<(u64, Vec<u64>)>,
     /// When this item is emitted, request a stop.
     stop_after: Option<(u64, StopHandle)>,
+    /// When this many outcomes have come back, send on this channel.
+    release_after: Option<(usize, Sender<()>)>,
     /// When this item is emitted, fail.
     fail_on: Option<u64>,
     flushes: usize,
@@ -96,6 +72,11 @@ struct Recorder {
 impl Consumer<u64, Result<u64, String>> for Recorder {
     fn finished(&mut self, item: &u64, _outcome: &Result<u64, String>) {
         self.finished.push(*item);
+        if let Some((count, release)) = &self.release_after {
+            if self.finished.len() == *count {
+                let _ = release.send(());
+            }
+        }
     }
 
     fn emit(
@@ -140,10 +121,14 @@ fn emitted_items(recorder: &Recorder) -> Vec<u64> {
 
 #[test]
 fn outcomes_leave_in_admission_order_whatever_finishes_first() {
-    let (mut job, _release) = Numbers::new();
-    // Item 0 finishes last: everything else waits behind it.
-    job.last = Some((0, 7));
-    let mut recorder = Recorder::default();
+    let (mut job, release) = Numbers::new();
+    // Item 0 finishes last: it is released once the other 7 outcomes are back, and
+    // everything else waits behind it.
+    job.held = vec![0];
+    let mut recorder = Recorder {
+        release_after: Some((7, release)),
+        ..Recorder::default()
+    };
     let end = run(&config(4), job, 0..8u64, &Stop::never(), &mut recorder).expect("run");
     assert_eq!(emitted_items(&recorder), (0..8).collect::<Vec<_>>());
     assert!(recorder
