@@ -105,17 +105,32 @@ pub struct Reservation<'r, 'b> {
     pub deadline: Instant,
 }
 
+/// What to do with a body longer than the cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overflow {
+    /// Fail: the body is too large (a page).
+    Fail,
+    /// Keep the first bytes, up to the cap (robots.txt: rules past it are ignored).
+    Truncate,
+}
+
 /// Reads `body`, undoing `codings`, keeping at most `max_bytes` decoded bytes, each
 /// of them reserved first when a `reservation` is given.
 pub fn read(
     body: &mut Body,
     codings: &[Coding],
     max_bytes: u64,
+    overflow: Overflow,
     reservation: Option<Reservation<'_, '_>>,
 ) -> Result<Vec<u8>, BodyError> {
     // The raw bytes are capped too: a compressed body larger than the decoded cap
-    // cannot fit it in any realistic case, and an identity body must stop there.
-    let raw = body.with_config().limit(max_bytes).reader();
+    // cannot fit it in any realistic case, and an identity body must stop there. A
+    // truncated read stops before the raw cap, so it needs none.
+    let raw_limit = match overflow {
+        Overflow::Fail => max_bytes,
+        Overflow::Truncate => u64::MAX,
+    };
+    let raw = body.with_config().limit(raw_limit).reader();
     let transport_error = Rc::new(RefCell::new(None));
     let failed_coding = Rc::new(Cell::new(None));
     let mut reader: Box<dyn Read + '_> = Box::new(Transport {
@@ -129,7 +144,7 @@ pub fn read(
             failed: Rc::clone(&failed_coding),
         });
     }
-    let read = read_reserved(&mut reader, max_bytes, reservation);
+    let read = read_reserved(&mut reader, max_bytes, overflow, reservation);
     if let Some(error) = transport_error.borrow_mut().take() {
         // Whatever the decoders made of it, the network failed first.
         return Err(BodyError::Transport(error));
@@ -158,6 +173,7 @@ enum Stopped {
 fn read_reserved(
     reader: &mut dyn Read,
     max_bytes: u64,
+    overflow: Overflow,
     mut reservation: Option<Reservation<'_, '_>>,
 ) -> Result<Vec<u8>, Stopped> {
     let mut bytes = Vec::new();
@@ -179,6 +195,11 @@ fn read_reserved(
             Err(error) => return Err(Stopped::Io(error)),
         };
         if (bytes.len() + read) as u64 > max_bytes {
+            if overflow == Overflow::Truncate {
+                let room = usize::try_from(max_bytes).unwrap_or(usize::MAX) - bytes.len();
+                bytes.extend_from_slice(&chunk[..room]);
+                return Ok(bytes);
+            }
             return Err(Stopped::TooLarge);
         }
         bytes.extend_from_slice(&chunk[..read]);

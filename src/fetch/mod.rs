@@ -17,6 +17,7 @@ use url::Url;
 use crate::decode;
 use crate::limits::{self, TooLargeForMemory};
 use crate::pipeline::{Budget, Permit};
+use crate::politeness::{RequestGate, RequestSlot};
 use crate::text::{printable, redact_passwords, redacted};
 use crate::units::{human_bytes, human_duration};
 
@@ -65,6 +66,15 @@ pub struct Page<'m> {
     pub charset: Option<String>,
     /// The memory the body holds, while the page is kept, when bodies are budgeted.
     pub reservation: Option<Permit<'m>>,
+}
+
+/// A resource fetched for the crawl itself (robots.txt, a sitemap).
+#[derive(Debug)]
+pub struct Resource {
+    pub status: u16,
+    /// The URL after redirects, without userinfo.
+    pub final_url: Url,
+    pub body: Vec<u8>,
 }
 
 /// The memory bodies may take together, and the limit it was planned for (named in
@@ -258,17 +268,24 @@ impl Fetcher {
     ///
     /// Running out of file descriptors is not a failure of the page: the attempt is
     /// made again once one is free, for up to `--timeout`.
+    ///
+    /// Each attempt enters `gate` first, if given: it waits there, holding nothing,
+    /// until politeness lets the request start; backoff between attempts holds no slot.
     pub fn fetch<'m>(
         &self,
         url: &Url,
         memory: Option<BodyMemory<'m>>,
+        gate: Option<&RequestGate>,
     ) -> Result<Page<'m>, FetchError> {
         let started = Instant::now();
         let mut attempt = 0;
         let mut out_of_files = 0;
         loop {
             attempt += 1;
-            let failure = match self.attempt(url, memory) {
+            let slot = gate.map(|gate| gate.enter(&RequestGate::host_of(url)));
+            let attempted = self.attempt(url, memory, slot.as_ref());
+            drop(slot);
+            let failure = match attempted {
                 Ok(page) => return Ok(page),
                 Err(failure) => failure,
             };
@@ -306,10 +323,68 @@ impl Fetcher {
         }
     }
 
-    /// One attempt, within one `--timeout` budget for redirects and body together.
-    fn attempt<'m>(&self, url: &Url, memory: Option<BodyMemory<'m>>) -> Result<Page<'m>, Failure> {
+    /// A resource that is not a page (robots.txt, a sitemap): one attempt, redirects
+    /// followed, any status and any Content-Type, the body decoded and kept up to
+    /// `max_bytes` (cut there when `truncate`, else a failure). A status other than
+    /// 2xx comes back with an empty body.
+    pub fn fetch_resource(
+        &self,
+        url: &Url,
+        max_bytes: u64,
+        truncate: bool,
+        gate: Option<&RequestGate>,
+    ) -> Result<Resource, FetchError> {
+        let slot = gate.map(|gate| gate.enter(&RequestGate::host_of(url)));
         let deadline = Instant::now() + self.config.timeout;
-        let (final_url, redirects, mut response) = self.follow_redirects(url, deadline)?;
+        let answer = self.follow_redirects(url, deadline);
+        if let Some(slot) = &slot {
+            slot.started();
+        }
+        let (final_url, _, mut response) = answer?;
+        let status = response.status().as_u16();
+        if !response.status().is_success() {
+            return Ok(Resource {
+                status,
+                final_url: without_userinfo(final_url),
+                body: Vec::new(),
+            });
+        }
+        let overflow = if truncate {
+            body::Overflow::Truncate
+        } else {
+            body::Overflow::Fail
+        };
+        let read = body::codings(response.headers()).and_then(|codings| {
+            body::read(response.body_mut(), &codings, max_bytes, overflow, None)
+        });
+        let body = read.map_err(|error| match error {
+            body::BodyError::UnknownCoding(name) => FetchError::UnknownCoding(name),
+            body::BodyError::Corrupt { coding, why } => FetchError::Decompress { coding, why },
+            body::BodyError::Transport(error) => self.describe(transport_error(error), &final_url),
+            body::BodyError::TooLarge
+            | body::BodyError::OverMemory
+            | body::BodyError::NoMemoryInTime => FetchError::TooLarge(max_bytes),
+        })?;
+        Ok(Resource {
+            status,
+            final_url: without_userinfo(final_url),
+            body,
+        })
+    }
+
+    /// One attempt, within one `--timeout` budget for redirects and body together.
+    fn attempt<'m>(
+        &self,
+        url: &Url,
+        memory: Option<BodyMemory<'m>>,
+        slot: Option<&RequestSlot<'_>>,
+    ) -> Result<Page<'m>, Failure> {
+        let deadline = Instant::now() + self.config.timeout;
+        let answer = self.follow_redirects(url, deadline);
+        if let Some(slot) = slot {
+            slot.started();
+        }
+        let (final_url, redirects, mut response) = answer?;
         let status = response.status();
         if !status.is_success() {
             return Err(Failure {
@@ -478,8 +553,16 @@ impl Fetcher {
         let reservation = reservation
             .as_mut()
             .map(|permit| body::Reservation { permit, deadline });
-        let read = body::codings(response.headers())
-            .and_then(|codings| body::read(response.body_mut(), &codings, max_bytes, reservation));
+        let read = body::codings(response.headers()).and_then(|codings| {
+            let overflow = body::Overflow::Fail;
+            body::read(
+                response.body_mut(),
+                &codings,
+                max_bytes,
+                overflow,
+                reservation,
+            )
+        });
         read.map_err(|error| {
             BodyFailure::Fetch(match error {
                 body::BodyError::UnknownCoding(name) => FetchError::UnknownCoding(name),
