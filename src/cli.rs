@@ -17,11 +17,16 @@ use std::cell::Cell;
 use std::convert::Infallible;
 use std::str::FromStr;
 
+use std::time::Duration;
+
 use argh::{ArgsInfo, FromArgs};
 use encoding_rs::Encoding;
+use regex::Regex;
 use ureq::http::{HeaderName, HeaderValue};
 use url::Url;
 
+use crate::crawl::scope::{Filters, Scope};
+use crate::crawl::CrawlConfig;
 use crate::error::UsageError;
 use crate::fetch::FetchConfig;
 use crate::html_file::HtmlConfig;
@@ -29,6 +34,7 @@ use crate::input::{parse_page_url, InputConfig, InputSource, Shard};
 use crate::lines::LineSource;
 use crate::output::{OutputConfig, OutputFormat};
 use crate::pipeline::PipelineConfig;
+use crate::politeness::PolitenessConfig;
 use crate::units::{parse_duration, parse_size};
 
 /// What the command line asks for.
@@ -56,7 +62,14 @@ pub struct Config {
     pub inputs_from_stdin: bool,
     /// `--max-memory`, in place of the cgroup's limit.
     pub memory_limit: Option<u64>,
+    /// Crawl mode (`--depth N` or `--sitemap`), if asked for.
+    pub crawl: Option<CrawlConfig>,
+    /// `--per-host` and `--delay` (always set when crawling), if any.
+    pub politeness: Option<PolitenessConfig>,
 }
+
+const DEFAULT_MAX_PAGES: u64 = 100_000;
+const DEFAULT_PER_HOST_CRAWLING: usize = 6;
 
 /// What the command line is read with, besides the arguments.
 #[derive(Debug, Clone, Default)]
@@ -203,6 +216,48 @@ struct Args {
     /// less log output on stderr (-q: errors only, -qq: nothing)
     #[argh(switch, short = 'q', long = "quiet")]
     quiet: u8,
+
+    /// crawl: follow links this many times from each input (default 0: only the
+    /// pages given)
+    #[argh(option, long = "depth", default = "0")]
+    depth: u32,
+
+    /// what a crawl follows: host (the input's host, the default), site (its
+    /// registrable domain), prefix (URLs under the input's directory) or any
+    #[argh(option, long = "scope")]
+    scope: Option<String>,
+
+    /// crawl: follow only URLs that match REGEX (regex crate syntax); repeatable
+    #[argh(option, long = "include")]
+    include: Vec<String>,
+
+    /// crawl: never follow URLs that match REGEX; repeatable
+    #[argh(option, long = "exclude")]
+    exclude: Vec<String>,
+
+    /// crawl: fetch at most N pages, the first in breadth-first order (default
+    /// 100000)
+    #[argh(option, long = "max-pages")]
+    max_pages: Option<u64>,
+
+    /// requests in flight to one host at most (default 6 when crawling, no cap
+    /// otherwise)
+    #[argh(option, long = "per-host")]
+    per_host: Option<usize>,
+
+    /// the least time between two request starts to one host, e.g. 500ms (default
+    /// 0; a larger Crawl-delay in robots.txt wins)
+    #[argh(option, long = "delay")]
+    delay: Option<String>,
+
+    /// also read the pages the inputs' sitemaps list (robots.txt Sitemap: lines,
+    /// else /sitemap.xml), as inputs
+    #[argh(switch, long = "sitemap")]
+    sitemap: bool,
+
+    /// crawl without reading or obeying robots.txt
+    #[argh(switch, long = "ignore-robots")]
+    ignore_robots: bool,
 
     /// print the version and exit
     #[argh(switch, short = 'V', long = "version")]
@@ -458,6 +513,10 @@ fn extract_config(args: Args, env: &Environment) -> Result<Config, UsageError> {
         .as_deref()
         .map(|value| parse_size(value).map_err(|e| invalid("--max-memory", value, e)))
         .transpose()?;
+    let crawl = crawl_config(&args)?;
+    let politeness = politeness_config(&args, jobs, crawl.is_some())?;
+    let mut input = input;
+    input.shard_by_host = crawl.is_some();
     Ok(Config {
         input,
         fetch,
@@ -467,7 +526,103 @@ fn extract_config(args: Args, env: &Environment) -> Result<Config, UsageError> {
         verbosity: clamp_i8(i16::from(args.verbose) - i16::from(args.quiet)),
         inputs_from_stdin,
         memory_limit,
+        crawl,
+        politeness,
     })
+}
+
+/// `--depth`, `--scope`, `--include`, `--exclude`, `--max-pages`, `--sitemap`,
+/// `--ignore-robots`: a crawl, when `--depth` is above 0 or `--sitemap` is given.
+fn crawl_config(args: &Args) -> Result<Option<CrawlConfig>, UsageError> {
+    let crawling = args.depth > 0 || args.sitemap;
+    let crawl_only: [(&'static str, bool); 5] = [
+        ("--scope", args.scope.is_some()),
+        ("--include", !args.include.is_empty()),
+        ("--exclude", !args.exclude.is_empty()),
+        ("--max-pages", args.max_pages.is_some()),
+        ("--ignore-robots", args.ignore_robots),
+    ];
+    if !crawling {
+        return match crawl_only.iter().find(|(_, given)| *given) {
+            Some((option, _)) => Err(UsageError::OnlyWhenCrawling { option }),
+            None => Ok(None),
+        };
+    }
+    let scope = match args.scope.as_deref() {
+        None => Scope::Host,
+        Some(value) => Scope::parse(value)
+            .ok_or_else(|| invalid("--scope", value, "expected host, site, prefix or any"))?,
+    };
+    let filters = Filters {
+        include: regexes("--include", &args.include)?,
+        exclude: regexes("--exclude", &args.exclude)?,
+    };
+    let max_pages = match args.max_pages {
+        Some(0) => {
+            return Err(invalid(
+                "--max-pages",
+                "0",
+                "expected a number of at least 1",
+            ))
+        }
+        Some(pages) => pages,
+        None => DEFAULT_MAX_PAGES,
+    };
+    Ok(Some(CrawlConfig {
+        depth: args.depth,
+        scope,
+        filters,
+        max_pages,
+        sitemap: args.sitemap,
+        robots: !args.ignore_robots,
+    }))
+}
+
+fn regexes(option: &'static str, values: &[String]) -> Result<Vec<Regex>, UsageError> {
+    values
+        .iter()
+        .map(|value| {
+            Regex::new(value).map_err(|error| {
+                // regex writes a caret diagram over several lines; its last line says what.
+                let text = error.to_string();
+                let why = text.lines().last().unwrap_or_default();
+                let why = why.strip_prefix("error: ").unwrap_or(why);
+                invalid(option, value, format!("not a regular expression ({why})"))
+            })
+        })
+        .collect()
+}
+
+/// `--per-host` and `--delay`: always when crawling (6 per host by default), else
+/// only when given.
+fn politeness_config(
+    args: &Args,
+    jobs: usize,
+    crawling: bool,
+) -> Result<Option<PolitenessConfig>, UsageError> {
+    let per_host = match args.per_host {
+        Some(0) => {
+            return Err(invalid(
+                "--per-host",
+                "0",
+                "expected a number of at least 1",
+            ))
+        }
+        Some(cap) => Some(cap),
+        None if crawling => Some(DEFAULT_PER_HOST_CRAWLING),
+        None => None,
+    };
+    let delay = match args.delay.as_deref() {
+        None => Duration::ZERO,
+        Some(value) if value.trim() == "0" => Duration::ZERO,
+        Some(value) => parse_duration(value).map_err(|e| invalid("--delay", value, e))?,
+    };
+    let polite = crawling || per_host.is_some() || !delay.is_zero();
+    Ok(polite.then_some(PolitenessConfig {
+        jobs,
+        per_host,
+        delay,
+    }))
 }
 
 fn invalid(option: &'static str, value: impl Into<String>, problem: impl ToString) -> UsageError {
@@ -564,7 +719,12 @@ fn input_config(args: &Args, env: &Environment) -> Result<(InputConfig, bool), U
     if stdin(&args.input) && stdin(&args.html) {
         return Err(UsageError::StdinTwice);
     }
-    Ok((InputConfig { sources, shard }, from_stdin))
+    let input = InputConfig {
+        sources,
+        shard,
+        shard_by_host: false,
+    };
+    Ok((input, from_stdin))
 }
 
 /// Positional URLs, `-u`, `-i` and `--html` merged back into command-line order, each

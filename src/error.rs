@@ -192,6 +192,8 @@ pub enum UsageError {
     },
     /// An option that only applies to `--html` inputs, without any.
     OnlyWithHtml { option: &'static str, value: String },
+    /// A crawl option without a crawl.
+    OnlyWhenCrawling { option: &'static str },
     /// Nothing to do.
     NoUrl,
     /// `-i -` and `--html -` together.
@@ -236,6 +238,10 @@ impl fmt::Display for UsageError {
                 f,
                 "{option} '{}' applies to --html inputs, and none was given",
                 echo(value)
+            ),
+            UsageError::OnlyWhenCrawling { option } => write!(
+                f,
+                "{option} applies when crawling (--depth N or --sitemap), and neither was given"
             ),
             UsageError::NoUrl => f.write_str(
                 "no URL given: pass page URLs as arguments, with -u URL, in a file with -i FILE, \

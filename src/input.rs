@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 
 use url::Url;
 
@@ -16,6 +17,9 @@ use crate::text::{printable, redact_passwords, redacted};
 pub struct InputConfig {
     pub sources: Vec<InputSource>,
     pub shard: Option<Shard>,
+    /// Shard by a hash of each page's host instead of by position (when crawling, so
+    /// that one worker owns each host and its politeness holds).
+    pub shard_by_host: bool,
 }
 
 /// One place inputs come from.
@@ -37,14 +41,45 @@ pub struct Shard {
     pub count: usize,
 }
 
-/// One input, ready to work on or already known to be bad.
+/// One piece of work: an input, a page a crawl found, or one it may not fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputItem {
-    /// How the input is named in output and messages: the URL (its password masked),
+    /// How the item is named in output and messages: the URL (its password masked),
     /// the `--html` path (or `-`), or `FILE:LINE` for a bad line of an `-i` file; with
     /// control characters escaped.
     pub source: String,
     pub target: Result<Target, InputError>,
+    /// How many links from an input: 0 for inputs and the pages sitemaps list.
+    pub depth: u32,
+    /// The URL this page's links are scoped against when crawling: `None` for an
+    /// input, whose own final URL is its root.
+    pub root: Option<Arc<Url>>,
+}
+
+impl InputItem {
+    /// An input (depth 0, its own root).
+    pub fn input(source: String, target: Result<Target, InputError>) -> Self {
+        InputItem {
+            source,
+            target,
+            depth: 0,
+            root: None,
+        }
+    }
+
+    /// A page found by a crawl (or listed in a sitemap), scoped by `root`; `skipped`
+    /// when robots.txt forbids fetching it.
+    pub fn found(url: Url, depth: u32, root: Arc<Url>, skipped: Option<SkipReason>) -> Self {
+        InputItem {
+            source: redacted(&url).into_owned(),
+            target: Ok(match skipped {
+                Some(reason) => Target::Skipped(reason),
+                None => Target::Page(url),
+            }),
+            depth,
+            root: Some(root),
+        }
+    }
 }
 
 /// What to extract links from.
@@ -54,6 +89,24 @@ pub enum Target {
     Page(Url),
     /// A local HTML document (`--html`): a path, or `-` for stdin.
     Html(String),
+    /// A page found but not to be fetched: it is only reported.
+    Skipped(SkipReason),
+}
+
+/// Why a page found is not fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// Its origin's robots.txt forbids it (or could not be read: 5xx, no answer).
+    Robots,
+}
+
+impl SkipReason {
+    /// The name in `-o jsonl`'s `"skipped"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Robots => "robots.txt",
+        }
+    }
 }
 
 impl Target {
@@ -63,6 +116,7 @@ impl Target {
             Target::Page(url) => url.as_str().to_owned(),
             // Cannot collide with a URL: those always have a scheme.
             Target::Html(path) => format!(" html {path}"),
+            Target::Skipped(_) => String::new(),
         }
     }
 }
@@ -212,6 +266,7 @@ pub struct Inputs {
     /// Inputs already given, by hash: a 100k-line list costs ~3 MB here, not ~15.
     seen: Seen,
     shard: Option<Shard>,
+    shard_by_host: bool,
     /// Position of the next distinct input, before sharding.
     position: usize,
 }
@@ -223,6 +278,7 @@ impl Inputs {
             current: None,
             seen: Seen::default(),
             shard: config.shard,
+            shard_by_host: config.shard_by_host,
             position: 0,
         }
     }
@@ -239,10 +295,8 @@ impl Inputs {
             match self.sources.next()? {
                 InputSource::Url(url) => return Some(page_item(url)),
                 InputSource::Html(path) => {
-                    return Some(InputItem {
-                        source: printable(&path).into_owned(),
-                        target: Ok(Target::Html(path)),
-                    })
+                    let source = printable(&path).into_owned();
+                    return Some(InputItem::input(source, Ok(Target::Html(path))));
                 }
                 InputSource::File(source) => self.current = Some(source.lines()),
             }
@@ -250,20 +304,28 @@ impl Inputs {
     }
 }
 
+/// The shard hash of a page's host: FNV-1a (64-bit) of the host name as URLs write it
+/// (lowercase, IDNA ASCII; an IP address as written), port left out. Stable across
+/// runs, machines and versions, so that each host belongs to one shard.
+pub fn host_hash(url: &Url) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    url.host_str()
+        .unwrap_or_default()
+        .bytes()
+        .fold(OFFSET, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(PRIME)
+        })
+}
+
 /// A page to fetch, named in messages and output with its password masked.
 fn page_item(url: Url) -> InputItem {
-    InputItem {
-        source: redacted(&url).into_owned(),
-        target: Ok(Target::Page(url)),
-    }
+    InputItem::input(redacted(&url).into_owned(), Ok(Target::Page(url)))
 }
 
 /// A line of an `-i` file as an input: a page URL, or a failure named `FILE:LINE`.
 fn line_item(file: &str, number: usize, text: Result<String, LineProblem>) -> InputItem {
-    let bad = |error| InputItem {
-        source: format!("{file}:{number}"),
-        target: Err(error),
-    };
+    let bad = |error| InputItem::input(format!("{file}:{number}"), Err(error));
     match text {
         Err(problem) => bad(InputError::Line(problem)),
         Ok(text) => match parse_page_url(&text) {
@@ -287,9 +349,15 @@ impl Iterator for Inputs {
             }
             let position = self.position;
             self.position += 1;
-            match self.shard {
-                Some(shard) if position % shard.count != shard.index => continue,
-                _ => return Some(item),
+            let Some(shard) = self.shard else {
+                return Some(item);
+            };
+            let slot = match (&item.target, self.shard_by_host) {
+                (Ok(Target::Page(url)), true) => host_hash(url) % shard.count as u64,
+                _ => (position % shard.count) as u64,
+            };
+            if slot == shard.index as u64 {
+                return Some(item);
             }
         }
     }
@@ -308,7 +376,11 @@ mod tests {
     }
 
     fn inputs(sources: Vec<InputSource>, shard: Option<Shard>) -> Inputs {
-        Inputs::new(InputConfig { sources, shard })
+        Inputs::new(InputConfig {
+            sources,
+            shard,
+            shard_by_host: false,
+        })
     }
 
     fn sources(items: impl Iterator<Item = InputItem>) -> Vec<(String, bool)> {
@@ -382,6 +454,40 @@ mod tests {
                 ("page.html".to_string(), true),
             ]
         );
+    }
+
+    #[test]
+    fn crawl_shards_by_host_not_by_position() {
+        let url = |u: &str| InputSource::Url(Url::parse(u).expect("test URL"));
+        let hash = |host: &str| host_hash(&Url::parse(&format!("http://{host}/")).expect("URL"));
+        // FNV-1a 64 of the host name: documented, so the value is part of the contract.
+        assert_eq!(hash("a.test"), 0xcbd0_1523_1ca2_c74e);
+        for index in 0..2 {
+            let items = Inputs::new(InputConfig {
+                sources: vec![
+                    url("http://a.test/1"),
+                    url("http://b.test/1"),
+                    url("http://a.test:8080/2"),
+                    url("https://b.test/2"),
+                ],
+                shard: Some(Shard { index, count: 2 }),
+                shard_by_host: true,
+            });
+            let kept: Vec<String> = items.map(|item| item.source).collect();
+            let mut expected = Vec::new();
+            for (host, sources) in [
+                ("a.test", ["http://a.test/1", "http://a.test:8080/2"]),
+                ("b.test", ["http://b.test/1", "https://b.test/2"]),
+            ] {
+                if hash(host) % 2 == index as u64 {
+                    expected.extend(sources.map(String::from));
+                }
+            }
+            expected.sort();
+            let mut sorted = kept.clone();
+            sorted.sort();
+            assert_eq!(sorted, expected, "shard {index}: {kept:?}");
+        }
     }
 
     #[test]

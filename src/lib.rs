@@ -9,6 +9,7 @@
 //! command.
 
 pub mod cli;
+pub mod crawl;
 pub mod decode;
 pub mod domains;
 pub mod error;
@@ -21,6 +22,7 @@ pub mod lines;
 pub mod output;
 pub mod page;
 pub mod pipeline;
+pub mod politeness;
 mod progress;
 pub mod seen;
 mod signals;
@@ -30,13 +32,18 @@ pub mod units;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
+use std::sync::Arc;
+
 use crate::cli::{Command, Config, Environment};
+use crate::crawl::robots::RobotsCache;
+use crate::crawl::{Crawl, CrawlConfig, SitemapReader, WithSitemaps};
 use crate::error::UsageError;
 use crate::fetch::Fetcher;
 use crate::input::{InputItem, InputSource, Inputs};
 use crate::output::Sink;
 use crate::page::{MemoryBudget, PageJob, PageOutcome};
 use crate::pipeline::{Consumer, Counts, PipelineConfig, RunEnd, StopSignal, WorkSource};
+use crate::politeness::RequestGate;
 use crate::progress::Progress;
 
 /// Exit statuses: 0 all done, 1 some input failed, 2 usage error; a signal gives 128 +
@@ -88,25 +95,39 @@ fn extract_links(mut config: Config) -> Status {
     progress::init_logging(config.verbosity);
     fit_open_files(&mut config);
     let stop = signals::stop_on_signals();
-    let empty_input = if config.input.shard.is_some() {
-        // A shard of a short list may be empty by design: an Indexed Job's extra pod
-        // has nothing to do.
-        EmptyInput::Fine
-    } else if config.inputs_from_stdin {
-        EmptyInput::NoUrl
-    } else {
-        EmptyInput::NoUrlInFiles
-    };
+    let empty_input = empty_input(&config);
     let memory = memory_budget(&config);
-    let job = PageJob::new(Fetcher::new(config.fetch), config.html, memory);
+    let gate = config
+        .politeness
+        .map(|politeness| Arc::new(RequestGate::new(politeness)));
+    let pipeline = match gate {
+        Some(_) => PipelineConfig::with_waiting_room(config.pipeline.jobs),
+        None => config.pipeline,
+    };
+    let fetcher = Arc::new(Fetcher::new(config.fetch));
+    let robots = config
+        .crawl
+        .as_ref()
+        .filter(|crawl| crawl.robots)
+        .map(|_| Arc::new(RobotsCache::new(Arc::clone(&fetcher), gate.clone())));
+    let given = given_items(
+        config.crawl.as_ref(),
+        Inputs::new(config.input),
+        &fetcher,
+        &gate,
+        &robots,
+    );
+    let crawl = config.crawl.map(|crawl| Crawl::new(crawl, robots));
+    let job = PageJob::new(fetcher, config.html, memory, gate.clone());
     let out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let mut report = Report {
         sink: Sink::new(config.output, out),
         progress: Progress::new(io::stderr().is_terminal()),
         failed: 0,
+        crawl,
+        gate,
     };
-    let inputs = Inputs::new(config.input);
-    let ended = pipeline::run(&config.pipeline, job, inputs, &stop, &mut report);
+    let ended = pipeline::run(&pipeline, job, given, &stop, &mut report);
     report.progress.clear();
     let Report { sink, failed, .. } = report;
     let ended = ended.and_then(|end| {
@@ -117,6 +138,43 @@ fn extract_links(mut config: Config) -> Status {
         Ok(end)
     });
     exit_status(ended, failed, empty_input)
+}
+
+/// The items given to the run: the inputs, then, with `--sitemap`, the pages their
+/// sitemaps list.
+fn given_items(
+    crawl: Option<&CrawlConfig>,
+    inputs: Inputs,
+    fetcher: &Arc<Fetcher>,
+    gate: &Option<Arc<RequestGate>>,
+    robots: &Option<Arc<RobotsCache>>,
+) -> Box<dyn Iterator<Item = InputItem> + Send> {
+    match crawl {
+        Some(crawl) if crawl.sitemap => Box::new(WithSitemaps::new(
+            inputs,
+            SitemapReader {
+                fetcher: Arc::clone(fetcher),
+                gate: gate.clone(),
+                robots: robots.clone(),
+                scope: crawl.scope,
+                filters: crawl.filters.clone(),
+            },
+        )),
+        _ => Box::new(inputs),
+    }
+}
+
+/// What a run that reads no input at all means, given where inputs come from.
+fn empty_input(config: &Config) -> EmptyInput {
+    if config.input.shard.is_some() {
+        // A shard of a short list may be empty by design: an Indexed Job's extra pod
+        // has nothing to do.
+        EmptyInput::Fine
+    } else if config.inputs_from_stdin {
+        EmptyInput::NoUrl
+    } else {
+        EmptyInput::NoUrlInFiles
+    }
 }
 
 /// Raises the open-file limit, and fetches no more pages at once than fit under it.
@@ -139,6 +197,9 @@ fn fit_open_files(config: &mut Config) {
         );
         config.pipeline = PipelineConfig::new(jobs);
         config.fetch.connections = jobs;
+        if let Some(politeness) = &mut config.politeness {
+            politeness.jobs = jobs;
+        }
     }
 }
 
@@ -220,16 +281,22 @@ fn exit_status(ended: io::Result<RunEnd>, failed: u64, empty_input: EmptyInput) 
 }
 
 /// The pipeline's consumer: failures named on stderr as they happen, results written
-/// in input order, the progress line kept up to date.
+/// in input order, the crawl's next pages pushed, the progress line kept up to date.
 struct Report<W: Write> {
     sink: Sink<W>,
     progress: Progress,
     failed: u64,
+    crawl: Option<Crawl>,
+    gate: Option<Arc<RequestGate>>,
 }
 
 impl<W: Write> Consumer<InputItem, PageOutcome> for Report<W> {
+    fn admit(&mut self, item: &InputItem) -> bool {
+        self.crawl.as_mut().is_none_or(|crawl| crawl.admit(item))
+    }
+
     fn finished(&mut self, item: &InputItem, outcome: &PageOutcome) {
-        if let Err(error) = outcome {
+        if let PageOutcome::Failed(error) = outcome {
             self.failed += 1;
             self.progress.clear();
             log::error!("{}: {error}", item.source);
@@ -240,11 +307,26 @@ impl<W: Write> Consumer<InputItem, PageOutcome> for Report<W> {
         &mut self,
         item: &InputItem,
         outcome: PageOutcome,
-        _source: &mut WorkSource<InputItem>,
+        source: &mut WorkSource<InputItem>,
     ) -> io::Result<()> {
-        match &outcome {
-            Ok(links) => self.sink.page(&item.source, links),
-            Err(error) => self.sink.failure(&item.source, error),
+        let depth = self.crawl.is_some().then_some(item.depth);
+        match outcome {
+            PageOutcome::Links { final_url, links } => match &mut self.crawl {
+                None => self.sink.page(&item.source, &links, None),
+                Some(crawl) => {
+                    // A redirect to a page output before ends there.
+                    if crawl.first_output(&final_url) {
+                        self.sink.page(&item.source, &links, depth)?;
+                        crawl.follow(item, &final_url, &links, source);
+                    }
+                    Ok(())
+                }
+            },
+            PageOutcome::Failed(error) => self.sink.failure(&item.source, &error, depth),
+            PageOutcome::Skipped(reason) => {
+                self.sink.skipped(&item.source, reason.as_str(), item.depth)
+            }
+            PageOutcome::NotAPage => Ok(()),
         }
     }
 
@@ -253,7 +335,11 @@ impl<W: Write> Consumer<InputItem, PageOutcome> for Report<W> {
     }
 
     fn progress(&mut self, counts: Counts) {
-        self.progress.update(counts, self.failed);
+        let crawling = self.crawl.as_ref().map(|crawl| progress::Crawling {
+            depth: crawl.depth,
+            hosts: self.gate.as_ref().map_or(0, |gate| gate.hosts()),
+        });
+        self.progress.update(counts, self.failed, crawling);
     }
 }
 

@@ -63,8 +63,9 @@ impl<W: Write> Sink<W> {
         }
     }
 
-    /// The links of one page, `source` being the input as named to the user.
-    pub fn page(&mut self, source: &str, links: &[Url]) -> io::Result<()> {
+    /// The links of one page, `source` being the input as named to the user, `depth`
+    /// its crawl depth when crawling (jsonl records carry it).
+    pub fn page(&mut self, source: &str, links: &[Url], depth: Option<u32>) -> io::Result<()> {
         match self {
             Sink::Lines { out, seen } => {
                 for link in links {
@@ -91,6 +92,7 @@ impl<W: Write> Sink<W> {
             }
             Sink::JsonLines { out } => {
                 let source = json_string(source);
+                let end = record_end(depth);
                 let mut seen = HashSet::with_capacity(links.len());
                 for link in links {
                     if seen.insert(link.as_str()) {
@@ -98,7 +100,7 @@ impl<W: Write> Sink<W> {
                         out.write_all(source.as_bytes())?;
                         out.write_all(b",\"url\":")?;
                         serde_json::to_writer(&mut *out, link.as_str())?;
-                        out.write_all(b"}\n")?;
+                        out.write_all(end.as_bytes())?;
                     }
                 }
             }
@@ -108,14 +110,34 @@ impl<W: Write> Sink<W> {
 
     /// An input that failed. Only `jsonl` carries failures in its data, with the kind
     /// of the error beside its message; the message is on stderr in every format.
-    pub fn failure(&mut self, source: &str, error: &PageError) -> io::Result<()> {
+    pub fn failure(
+        &mut self,
+        source: &str,
+        error: &PageError,
+        depth: Option<u32>,
+    ) -> io::Result<()> {
         if let Sink::JsonLines { out } = self {
-            writeln!(
+            write!(
                 out,
-                "{{\"source\":{},\"error\":{},\"kind\":{}}}",
+                "{{\"source\":{},\"error\":{},\"kind\":{}",
                 json_string(source),
                 json_string(&error.to_string()),
                 json_string(error.kind().as_str())
+            )?;
+            out.write_all(record_end(depth).as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// A page a crawl found and did not fetch (`reason`: `robots.txt`). Only `jsonl`
+    /// carries it.
+    pub fn skipped(&mut self, source: &str, reason: &str, depth: u32) -> io::Result<()> {
+        if let Sink::JsonLines { out } = self {
+            writeln!(
+                out,
+                "{{\"source\":{},\"skipped\":{},\"depth\":{depth}}}",
+                json_string(source),
+                json_string(reason)
             )?;
         }
         Ok(())
@@ -151,6 +173,15 @@ impl<W: Write> Sink<W> {
     }
 }
 
+/// The end of a jsonl record: `,"depth":D}` when crawling, `}` otherwise, and the
+/// newline.
+fn record_end(depth: Option<u32>) -> String {
+    match depth {
+        Some(depth) => format!(",\"depth\":{depth}}}\n"),
+        None => "}\n".to_owned(),
+    }
+}
+
 fn json_string(text: &str) -> String {
     serde_json::Value::from(text).to_string()
 }
@@ -181,9 +212,10 @@ mod tests {
         sink.page(
             "p1",
             &urls(&["http://a.test/1", "http://a.test/2", "http://a.test/1"]),
+            None,
         )
         .expect("write");
-        sink.page("p2", &urls(&["http://a.test/2", "https://b.test/"]))
+        sink.page("p2", &urls(&["http://a.test/2", "https://b.test/"]), None)
             .expect("write");
         assert_eq!(
             written(sink),
@@ -202,13 +234,14 @@ mod tests {
                 "https://b.test/x?q#f",
                 "http://u:p@a.test/y",
             ]),
+            None,
         )
         .expect("write");
         let not_found = FetchError::Status {
             code: 404,
             reason: "Not Found".into(),
         };
-        sink.failure("p2", &PageError::Fetch(not_found))
+        sink.failure("p2", &PageError::Fetch(not_found), None)
             .expect("write");
         assert_eq!(
             written(sink),
@@ -222,15 +255,16 @@ mod tests {
         sink.page(
             "http://p.test/",
             &urls(&["http://a.test/\"q", "http://a.test/\"q"]),
+            None,
         )
         .expect("write");
         let bad_line = InputError::InvalidUrl {
             text: "x".into(),
             problem: UrlProblem::NotAbsolute { suggestion: None },
         };
-        sink.failure("list.txt:3", &PageError::Input(bad_line))
+        sink.failure("list.txt:3", &PageError::Input(bad_line), None)
             .expect("write");
-        sink.page("http://p2.test/", &urls(&["http://a.test/\"q"]))
+        sink.page("http://p2.test/", &urls(&["http://a.test/\"q"]), None)
             .expect("write");
         assert_eq!(
             written(sink),

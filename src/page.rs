@@ -1,26 +1,44 @@
 //! The work of one input, on a pool thread: a page fetched or a document read, then
 //! decoded and parsed into its links, within the memory the run may use.
 
+use std::sync::Arc;
+
 use url::Url;
 
 use crate::error::PageError;
 use crate::extract;
-use crate::fetch::{BodyMemory, Fetcher};
+use crate::fetch::{BodyMemory, FetchError, Fetcher};
 use crate::html_file::{self, HtmlConfig};
-use crate::input::{InputItem, Target};
+use crate::input::{InputItem, SkipReason, Target};
 use crate::limits::TooLargeForMemory;
 use crate::pipeline::{Budget, Job, ParseBudget};
+use crate::politeness::RequestGate;
 use crate::text::{printable, redacted};
 use crate::units::human_size;
 
-/// What one input gives: its links, in page order, or why there are none.
-pub type PageOutcome = Result<Vec<Url>, PageError>;
+/// What one item gives.
+#[derive(Debug)]
+pub enum PageOutcome {
+    /// The links of the page, in page order, and the URL they resolved against (the
+    /// URL after redirects, or the document's URL).
+    Links {
+        final_url: Url,
+        links: Vec<Url>,
+    },
+    Failed(PageError),
+    /// A page found by a crawl and not fetched.
+    Skipped(SkipReason),
+    /// Not a page, at depth 1 or more in a crawl: closed after its headers, not a
+    /// failure, and nothing to report.
+    NotAPage,
+}
 
 /// Turns inputs into links: the pipeline's [`Job`].
 pub struct PageJob {
-    fetcher: Fetcher,
+    fetcher: Arc<Fetcher>,
     html: HtmlConfig,
     memory: Option<MemoryBudget>,
+    gate: Option<Arc<RequestGate>>,
 }
 
 /// The memory pages may take under a limit (a cgroup's, or `--max-memory`), in two
@@ -92,21 +110,27 @@ pub fn parse_cost(html: &[u8]) -> u64 {
 }
 
 impl PageJob {
-    pub fn new(fetcher: Fetcher, html: HtmlConfig, memory: Option<MemoryBudget>) -> Self {
+    pub fn new(
+        fetcher: Arc<Fetcher>,
+        html: HtmlConfig,
+        memory: Option<MemoryBudget>,
+        gate: Option<Arc<RequestGate>>,
+    ) -> Self {
         PageJob {
             fetcher,
             html,
             memory,
+            gate,
         }
     }
 
     /// Fetch, then extract, resolving against the URL after redirects.
-    fn page(&self, url: &Url, parse: &ParseBudget) -> PageOutcome {
+    fn page(&self, url: &Url, parse: &ParseBudget) -> Result<(Url, Vec<Url>), PageError> {
         let bodies = self.memory.as_ref().map(|memory| BodyMemory {
             budget: &memory.bodies,
             limit: memory.limit,
         });
-        let page = self.fetcher.fetch(url, bodies)?;
+        let page = self.fetcher.fetch(url, bodies, self.gate.as_deref())?;
         if page.redirects > 0 {
             log::info!(
                 "{}: redirected to {}",
@@ -120,17 +144,17 @@ impl PageJob {
             page.charset.as_deref(),
             &page.final_url,
             parse,
-        );
-        drop(page);
-        links
+        )?;
+        Ok((page.final_url, links))
     }
 
     /// Read, then extract: a local document, through the same extraction as a page.
-    fn document(&self, path: &str, parse: &ParseBudget) -> PageOutcome {
+    fn document(&self, path: &str, parse: &ParseBudget) -> Result<(Url, Vec<Url>), PageError> {
         let document = html_file::load(path, &self.html)?;
         let charset = self.html.charset.as_deref();
         let source = printable(path);
-        self.extract(&source, &document.bytes, charset, &document.page_url, parse)
+        let links = self.extract(&source, &document.bytes, charset, &document.page_url, parse)?;
+        Ok((document.page_url, links))
     }
 
     /// Bytes to links, the same for pages and documents: one unit of the parse budget
@@ -143,7 +167,7 @@ impl PageJob {
         charset: Option<&str>,
         page_url: &Url,
         parse: &ParseBudget,
-    ) -> PageOutcome {
+    ) -> Result<Vec<Url>, PageError> {
         let links = {
             // One unit per page: a budget always holds at least one.
             let _slot = parse.acquire(1);
@@ -181,15 +205,23 @@ impl Job for PageJob {
     type Outcome = PageOutcome;
 
     fn run(&self, item: &InputItem, parse: &ParseBudget) -> PageOutcome {
-        match &item.target {
+        let extracted = match &item.target {
             Ok(Target::Page(url)) => self.page(url, parse),
             Ok(Target::Html(path)) => self.document(path, parse),
+            Ok(Target::Skipped(reason)) => return PageOutcome::Skipped(*reason),
             Err(error) => Err(error.clone().into()),
+        };
+        match extracted {
+            Ok((final_url, links)) => PageOutcome::Links { final_url, links },
+            Err(PageError::Fetch(FetchError::NotHtml(_))) if item.depth > 0 => {
+                PageOutcome::NotAPage
+            }
+            Err(error) => PageOutcome::Failed(error),
         }
     }
 
     fn panicked(&self, _item: &InputItem) -> PageOutcome {
-        Err(PageError::Internal)
+        PageOutcome::Failed(PageError::Internal)
     }
 }
 

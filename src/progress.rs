@@ -92,7 +92,7 @@ impl Progress {
     /// Redraws the line for `counts` and `failed` inputs so far. While inputs are
     /// still being read the total is not known, so the line says how many are
     /// queued rather than showing a total that grows.
-    pub fn update(&mut self, counts: Counts, failed: u64) {
+    pub fn update(&mut self, counts: Counts, failed: u64, crawling: Option<Crawling>) {
         let asked = counts.admitted + counts.queued;
         if !self.enabled || asked < 2 {
             return;
@@ -109,7 +109,7 @@ impl Progress {
         self.last_drawn = Some(now);
         let mut stderr = io::stderr().lock();
         let _ = stderr.write_all(ERASE_LINE);
-        let _ = stderr.write_all(progress_line(counts, failed).as_bytes());
+        let _ = stderr.write_all(progress_line(counts, failed, crawling).as_bytes());
         let _ = stderr.flush();
         LINE_SHOWN.store(true, Ordering::Relaxed);
     }
@@ -123,10 +123,27 @@ impl Progress {
     }
 }
 
+/// Where a crawl stands, for the progress line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Crawling {
+    /// The depth of the pages being fetched.
+    pub depth: u32,
+    /// Hosts requested so far.
+    pub hosts: usize,
+}
+
 /// `12 done, 40 queued, 1 failed` while inputs are read; `52/52 pages done, 1 failed`
-/// once the total is known.
-fn progress_line(counts: Counts, failed: u64) -> String {
+/// once the total is known; a crawl's total grows, so it says `12 done, 40 queued,
+/// depth 2, 3 hosts, 1 failed`.
+fn progress_line(counts: Counts, failed: u64, crawling: Option<Crawling>) -> String {
     let done = counts.emitted;
+    if let Some(crawling) = crawling {
+        let queued = counts.admitted - done + counts.queued;
+        return format!(
+            "{done} done, {queued} queued, depth {}, {} hosts, {failed} failed",
+            crawling.depth, crawling.hosts
+        );
+    }
     if counts.given_done {
         let total = counts.admitted + counts.queued;
         format!("{done}/{total} pages done, {failed} failed")
@@ -148,11 +165,19 @@ mod tests {
             queued: 5,
             given_done: false,
         };
-        assert_eq!(progress_line(reading, 1), "12 done, 33 queued, 1 failed");
+        assert_eq!(
+            progress_line(reading, 1, None),
+            "12 done, 33 queued, 1 failed"
+        );
         let read = Counts {
             given_done: true,
             ..reading
         };
-        assert_eq!(progress_line(read, 1), "12/45 pages done, 1 failed");
+        assert_eq!(progress_line(read, 1, None), "12/45 pages done, 1 failed");
+        let crawling = Crawling { depth: 2, hosts: 3 };
+        assert_eq!(
+            progress_line(read, 0, Some(crawling)),
+            "12 done, 33 queued, depth 2, 3 hosts, 0 failed"
+        );
     }
 }

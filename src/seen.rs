@@ -36,6 +36,11 @@ impl Seen {
         self.hashes.insert(self.keys.hash_one(text))
     }
 
+    /// Whether `text` was added.
+    pub fn contains(&self, text: &str) -> bool {
+        self.hashes.contains(&self.keys.hash_one(text))
+    }
+
     /// How many distinct strings were added.
     pub fn len(&self) -> usize {
         self.hashes.len()

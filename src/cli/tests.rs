@@ -195,7 +195,7 @@ fn a_mistyped_flag_gets_the_nearest_one() {
         );
     }
     // Nothing near enough, or a short flag: no guess.
-    for typed in ["--bogus", "--depth", "-x"] {
+    for typed in ["--bogus", "--crawl", "-x"] {
         assert_eq!(
             usage_message(&[typed, "http://a.test"]),
             format!("Unrecognized argument: {typed}\nRun 'link-extractor --help' for usage.")

@@ -38,20 +38,37 @@ use rayon::ThreadPool;
 /// How wide the pipeline runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PipelineConfig {
-    /// Items worked on at once: the size of the pool.
+    /// Items worked on at once (`--jobs`).
     pub jobs: usize,
+    /// Threads in the pool: `jobs`, or more when jobs may wait for their turn at a
+    /// host (politeness), so that a waiting job never keeps another host's work from a
+    /// thread.
+    pub threads: usize,
     /// Units of the [`ParseBudget`] handed to every job.
     pub parse_budget: u64,
 }
+
+/// The most threads a pool gets, however wide the window.
+const MAX_THREADS: usize = 1024;
 
 impl PipelineConfig {
     /// `jobs` wide, with a parse budget of one page per core the process may use.
     pub fn new(jobs: usize) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let jobs = jobs.max(1);
         PipelineConfig {
-            jobs: jobs.max(1),
-            parse_budget: cores.min(jobs).max(1) as u64,
+            jobs,
+            threads: jobs,
+            parse_budget: cores.min(jobs) as u64,
         }
+    }
+
+    /// As [`new`](Self::new), with a thread for every item of the window: jobs may
+    /// wait (outside the pool's `jobs` slots) for their host's turn.
+    pub fn with_waiting_room(jobs: usize) -> Self {
+        let mut config = Self::new(jobs);
+        config.threads = config.window().min(MAX_THREADS);
+        config
     }
 
     /// How many items may be in flight or waiting for an earlier one: enough to keep
@@ -75,6 +92,12 @@ pub trait Job: Send + Sync + 'static {
 
 /// Where outcomes go, on the thread that called [`run`].
 pub trait Consumer<I, O> {
+    /// Whether `item` is taken into the run (admitted items are numbered and worked
+    /// on); the rest are dropped. Called in admission order.
+    fn admit(&mut self, _item: &I) -> bool {
+        true
+    }
+
     /// An outcome as soon as it is known, in completion order: for messages and counts.
     fn finished(&mut self, item: &I, outcome: &O);
 
@@ -241,7 +264,7 @@ where
     C: Consumer<J::Item, J::Outcome>,
 {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.jobs)
+        .num_threads(config.threads)
         .thread_name(|i| format!("worker-{i}"))
         .build()
         .map_err(|e| io::Error::other(format!("cannot start worker threads: {e}")))?;
@@ -340,8 +363,12 @@ where
         }
     }
 
-    /// Takes `item` into the window and starts its job on the pool.
+    /// Takes `item` into the window and starts its job on the pool, if the consumer
+    /// admits it.
     fn admit(&mut self, item: J::Item) {
+        if !self.consumer.admit(&item) {
+            return;
+        }
         let item = Arc::new(item);
         let Ok(sequence) = self.window.admit(Arc::clone(&item)) else {
             // Callers admit only when there is room.

@@ -111,6 +111,7 @@ impl Consumer<u64, Result<u64, String>> for Recorder {
 fn config(jobs: usize) -> PipelineConfig {
     PipelineConfig {
         jobs,
+        threads: jobs,
         parse_budget: 1,
     }
 }

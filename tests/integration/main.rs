@@ -8,6 +8,7 @@ mod support;
 
 mod bad_input;
 mod cli;
+mod crawl;
 mod domains;
 mod encodings;
 mod extraction;

@@ -38,6 +38,8 @@ pub struct Request {
     pub path: String,
     /// Header names lowercased, in the order received.
     pub headers: Vec<(String, String)>,
+    /// When the request was read.
+    pub at: Instant,
 }
 
 impl Request {
@@ -312,6 +314,10 @@ struct State {
     tunnels: AtomicBool,
     /// Connections that opened with a TLS handshake instead of an HTTP request.
     tls_hellos: AtomicUsize,
+    /// Requests read and not yet answered (their handlers running), and the most
+    /// there ever were.
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
 }
 
 impl State {
@@ -337,7 +343,13 @@ pub struct Server {
 
 impl Server {
     pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        Self::start_on("127.0.0.1")
+    }
+
+    /// A server on another loopback address (127.0.0.2, …: each is a host of its own
+    /// to the binary, and all reach this machine).
+    pub fn start_on(ip: &str) -> Self {
+        let listener = TcpListener::bind((ip, 0)).expect("bind a loopback address");
         let addr = listener.local_addr().expect("local address");
         let state = Arc::new(State::default());
         let accept_state = Arc::clone(&state);
@@ -409,6 +421,19 @@ impl Server {
     /// HTTP server does); they are not requests and not in [`Server::total_hits`].
     pub fn tls_hellos(&self) -> usize {
         self.state.tls_hellos.load(Ordering::SeqCst)
+    }
+
+    /// The most requests this server had in hand at once (read, not yet answered).
+    pub fn most_in_flight(&self) -> usize {
+        self.state.most_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Every request, in arrival order: its path with the query, and when it came.
+    pub fn log(&self) -> Vec<(String, Instant)> {
+        lock_ignoring_poison(&self.state.hits)
+            .iter()
+            .map(|r| (r.target.clone(), r.at))
+            .collect()
     }
 
     /// How many responses for `path` were completely sent.
@@ -498,6 +523,8 @@ fn serve_connection(stream: TcpStream, state: &Arc<State>) {
         };
     }
     let hit = record_hit(state, &request);
+    let in_flight = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    state.most_in_flight.fetch_max(in_flight, Ordering::SeqCst);
     let handler = lock_ignoring_poison(&state.routes)
         .get(&request.path)
         .cloned();
@@ -510,7 +537,11 @@ fn serve_connection(stream: TcpStream, state: &Arc<State>) {
         }),
         None => Response::html("<title>404</title><p>no such route").with_status(404),
     };
-    if write_response(&mut writer, &response, state).is_ok() {
+    // Out of hand once answered: the client may read the answer and send its next
+    // request before this thread would get to count anything after writing.
+    state.in_flight.fetch_sub(1, Ordering::SeqCst);
+    let written = write_response(&mut writer, &response, state);
+    if written.is_ok() {
         *lock_ignoring_poison(&state.served).entry(path).or_insert(0) += 1;
         state.served_changed.notify_all();
     }
@@ -580,6 +611,7 @@ fn read_request(reader: &mut BufReader<Take<TcpStream>>) -> Result<Option<Reques
         target: target.into(),
         path,
         headers,
+        at: Instant::now(),
     }))
 }
 
