@@ -2,6 +2,7 @@
 //! from `-i` files (stdin for `-`), in the order given. De-duplication and sharding
 //! happen here, lazily, so that a 100k-line list is never held in memory whole.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
@@ -42,13 +43,12 @@ pub struct Shard {
 }
 
 /// One piece of work: an input, a page a crawl found, or one it may not fetch.
+///
+/// Kept small: a crawl's frontier holds one per page still to fetch, so a page found
+/// is its URL's text alone, parsed when it is fetched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputItem {
-    /// How the item is named in output and messages: the URL (its password masked),
-    /// the `--html` path (or `-`), or `FILE:LINE` for a bad line of an `-i` file; with
-    /// control characters escaped.
-    pub source: String,
-    pub target: Result<Target, InputError>,
+    pub target: Result<Target, Box<BadInput>>,
     /// How many links from an input: 0 for inputs and the pages sitemaps list.
     pub depth: u32,
     /// The URL this page's links are scoped against when crawling: `None` for an
@@ -56,12 +56,27 @@ pub struct InputItem {
     pub root: Option<Arc<Url>>,
 }
 
+/// A line of an `-i` file that is no input, and where it is (`FILE:LINE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadInput {
+    pub place: String,
+    pub error: InputError,
+}
+
 impl InputItem {
     /// An input (depth 0, its own root).
-    pub fn input(source: String, target: Result<Target, InputError>) -> Self {
+    pub fn input(target: Target) -> Self {
         InputItem {
-            source,
-            target,
+            target: Ok(target),
+            depth: 0,
+            root: None,
+        }
+    }
+
+    /// A line of an `-i` file that is no input.
+    pub fn bad(place: String, error: InputError) -> Self {
+        InputItem {
+            target: Err(Box::new(BadInput { place, error })),
             depth: 0,
             root: None,
         }
@@ -70,14 +85,26 @@ impl InputItem {
     /// A page found by a crawl (or listed in a sitemap), scoped by `root`; `skipped`
     /// when robots.txt forbids fetching it.
     pub fn found(url: Url, depth: u32, root: Arc<Url>, skipped: Option<SkipReason>) -> Self {
+        let url: Box<str> = String::from(url).into_boxed_str();
         InputItem {
-            source: redacted(&url).into_owned(),
             target: Ok(match skipped {
-                Some(reason) => Target::Skipped(reason),
-                None => Target::Page(url),
+                Some(reason) => Target::Skipped(url, reason),
+                None => Target::Found(url),
             }),
             depth,
             root: Some(root),
+        }
+    }
+
+    /// How the item is named in output and messages: the URL (its password masked),
+    /// the `--html` path (or `-`), or `FILE:LINE` for a bad line of an `-i` file; with
+    /// control characters escaped.
+    pub fn source(&self) -> Cow<'_, str> {
+        match &self.target {
+            Ok(Target::Page(url)) => redacted(url),
+            Ok(Target::Found(url) | Target::Skipped(url, _)) => redact_passwords(url),
+            Ok(Target::Html(path)) => printable(path),
+            Err(bad) => Cow::Borrowed(&bad.place),
         }
     }
 }
@@ -85,12 +112,15 @@ impl InputItem {
 /// What to extract links from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
-    /// A page to fetch.
+    /// A page given as an input.
     Page(Url),
+    /// A page a crawl found (or a sitemap listed): its URL as the `url` crate wrote
+    /// it, without fragment.
+    Found(Box<str>),
     /// A local HTML document (`--html`): a path, or `-` for stdin.
     Html(String),
     /// A page found but not to be fetched: it is only reported.
-    Skipped(SkipReason),
+    Skipped(Box<str>, SkipReason),
 }
 
 /// Why a page found is not fetched.
@@ -115,8 +145,8 @@ impl Target {
         match self {
             Target::Page(url) => url.as_str().to_owned(),
             // Cannot collide with a URL: those always have a scheme.
+            Target::Found(url) | Target::Skipped(url, _) => url.to_string(),
             Target::Html(path) => format!(" html {path}"),
-            Target::Skipped(_) => String::new(),
         }
     }
 }
@@ -294,10 +324,7 @@ impl Inputs {
             }
             match self.sources.next()? {
                 InputSource::Url(url) => return Some(page_item(url)),
-                InputSource::Html(path) => {
-                    let source = printable(&path).into_owned();
-                    return Some(InputItem::input(source, Ok(Target::Html(path))));
-                }
+                InputSource::Html(path) => return Some(InputItem::input(Target::Html(path))),
                 InputSource::File(source) => self.current = Some(source.lines()),
             }
         }
@@ -320,12 +347,12 @@ pub fn host_hash(url: &Url) -> u64 {
 
 /// A page to fetch, named in messages and output with its password masked.
 fn page_item(url: Url) -> InputItem {
-    InputItem::input(redacted(&url).into_owned(), Ok(Target::Page(url)))
+    InputItem::input(Target::Page(url))
 }
 
 /// A line of an `-i` file as an input: a page URL, or a failure named `FILE:LINE`.
 fn line_item(file: &str, number: usize, text: Result<String, LineProblem>) -> InputItem {
-    let bad = |error| InputItem::input(format!("{file}:{number}"), Err(error));
+    let bad = |error| InputItem::bad(format!("{file}:{number}"), error);
     match text {
         Err(problem) => bad(InputError::Line(problem)),
         Ok(text) => match parse_page_url(&text) {
@@ -385,7 +412,7 @@ mod tests {
 
     fn sources(items: impl Iterator<Item = InputItem>) -> Vec<(String, bool)> {
         items
-            .map(|item| (item.source, item.target.is_ok()))
+            .map(|item| (item.source().into_owned(), item.target.is_ok()))
             .collect()
     }
 
@@ -411,7 +438,7 @@ mod tests {
         assert_eq!(
             items
                 .next()
-                .map(|item| item.target.map_err(|e| e.to_string())),
+                .map(|item| item.target.map_err(|bad| bad.error.to_string())),
             Some(Err(
                 "invalid URL 'example.com/page': not an absolute URL (did you mean https://example.com/page?)".into()
             ))
@@ -473,7 +500,7 @@ mod tests {
                 shard: Some(Shard { index, count: 2 }),
                 shard_by_host: true,
             });
-            let kept: Vec<String> = items.map(|item| item.source).collect();
+            let kept: Vec<String> = items.map(|item| item.source().into_owned()).collect();
             let mut expected = Vec::new();
             for (host, sources) in [
                 ("a.test", ["http://a.test/1", "http://a.test:8080/2"]),

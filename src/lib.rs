@@ -299,7 +299,7 @@ impl<W: Write> Consumer<InputItem, PageOutcome> for Report<W> {
         if let PageOutcome::Failed(error) = outcome {
             self.failed += 1;
             self.progress.clear();
-            log::error!("{}: {error}", item.source);
+            log::error!("{}: {error}", item.source());
         }
     }
 
@@ -312,19 +312,20 @@ impl<W: Write> Consumer<InputItem, PageOutcome> for Report<W> {
         let depth = self.crawl.is_some().then_some(item.depth);
         match outcome {
             PageOutcome::Links { final_url, links } => match &mut self.crawl {
-                None => self.sink.page(&item.source, &links, None),
+                None => self.sink.page(&item.source(), &links, None),
                 Some(crawl) => {
                     // A redirect to a page output before ends there.
                     if crawl.first_output(&final_url) {
-                        self.sink.page(&item.source, &links, depth)?;
+                        self.sink.page(&item.source(), &links, depth)?;
                         crawl.follow(item, &final_url, &links, source);
                     }
                     Ok(())
                 }
             },
-            PageOutcome::Failed(error) => self.sink.failure(&item.source, &error, depth),
+            PageOutcome::Failed(error) => self.sink.failure(&item.source(), &error, depth),
             PageOutcome::Skipped(reason) => {
-                self.sink.skipped(&item.source, reason.as_str(), item.depth)
+                self.sink
+                    .skipped(&item.source(), reason.as_str(), item.depth)
             }
             PageOutcome::NotAPage => Ok(()),
         }

@@ -207,9 +207,14 @@ impl Job for PageJob {
     fn run(&self, item: &InputItem, parse: &ParseBudget) -> PageOutcome {
         let extracted = match &item.target {
             Ok(Target::Page(url)) => self.page(url, parse),
+            Ok(Target::Found(url)) => match Url::parse(url) {
+                Ok(url) => self.page(&url, parse),
+                // Written by the url crate: it parses again.
+                Err(_) => Err(PageError::Internal),
+            },
             Ok(Target::Html(path)) => self.document(path, parse),
-            Ok(Target::Skipped(reason)) => return PageOutcome::Skipped(*reason),
-            Err(error) => Err(error.clone().into()),
+            Ok(Target::Skipped(_, reason)) => return PageOutcome::Skipped(*reason),
+            Err(bad) => Err(bad.error.clone().into()),
         };
         match extracted {
             Ok((final_url, links)) => PageOutcome::Links { final_url, links },

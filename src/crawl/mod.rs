@@ -82,10 +82,11 @@ impl Crawl {
             // Past the limit the run only finishes: not even skips are reported.
             return false;
         }
-        let Ok(Target::Page(url)) = &item.target else {
-            return true;
+        let key = match &item.target {
+            Ok(Target::Page(url)) => fetch_key(url),
+            Ok(Target::Found(url)) => url.to_string(),
+            _ => return true,
         };
-        let key = fetch_key(url);
         if item.depth == 0 {
             if !self.given.insert(&key) {
                 return false;
