@@ -5,27 +5,29 @@ CARGO ?= cargo
 BIN := target/release/link-extractor
 SHARED ?= ../shared
 
-.PHONY: help build static test lint fmt conformance chromium-diff bench fuzz image image-test chart-lint chart-test ci-lint clean
-
-MUSL_TARGET := x86_64-unknown-linux-musl
-STATIC_BIN := target/$(MUSL_TARGET)/release/link-extractor
-# ring's build script wants musl-gcc; Debian's gcc builds it too when musl-tools is absent.
-ifeq ($(shell command -v x86_64-linux-musl-gcc),)
-export CC_x86_64_unknown_linux_musl ?= gcc
-endif
+.PHONY: help build static static-arm64 dist dist-test test lint fmt conformance chromium-diff bench fuzz image image-test chart-lint chart-test ci-lint clean
 
 # Target names in bold only when stdout is a terminal (and NO_COLOR is not set).
 help: ## List the targets
 	@if [ -t 1 ] && [ -z "$${NO_COLOR:-}" ]; then bold='\033[1m' plain='\033[0m'; else bold= plain=; fi; \
-	awk -v bold="$$bold" -v plain="$$plain" 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %s%-14s%s %s\n", bold, $$1, plain, $$2}' $(MAKEFILE_LIST)
+	awk -v bold="$$bold" -v plain="$$plain" 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %s%-18s%s %s\n", bold, $$1, plain, $$2}' $(MAKEFILE_LIST)
 
 build: ## Build the release binary (target/release/link-extractor)
 	$(CARGO) build --release --locked
 
-static: ## Build the static musl release binary (target/x86_64-unknown-linux-musl/release/)
-	rustup target list --installed | grep -qx $(MUSL_TARGET) || rustup target add $(MUSL_TARGET)
-	$(CARGO) build --release --locked --target $(MUSL_TARGET)
-	@file $(STATIC_BIN)
+# The static builds, the release archives and their checks: ci/dist.sh (toolchains in
+# docs/install.md#building-a-release).
+static: ## Build the static musl release binary for x86_64 (target/x86_64-unknown-linux-musl/release/)
+	ci/dist.sh build x86_64-unknown-linux-musl
+
+static-arm64: ## Cross-build it for aarch64 with cargo-zigbuild (target/aarch64-unknown-linux-musl/release/)
+	ci/dist.sh build aarch64-unknown-linux-musl
+
+dist: ## Release archives in dist/: both static binaries as .tar.gz, CycloneDX SBOMs, SHA256SUMS
+	ci/dist.sh all
+
+dist-test: dist ## Check dist/ and smoke-test both binaries (aarch64 under qemu-aarch64) on a local server
+	ci/dist.sh test
 
 test: ## Run every test: unit tests and the built binary against a local server
 	$(CARGO) test --locked
