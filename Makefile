@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN := target/release/link-extractor
 SHARED ?= ../shared
 
-.PHONY: help build static static-arm64 dist dist-test test lint fmt conformance chromium-diff bench fuzz image image-test chart-lint chart-test ci-lint clean
+.PHONY: help build static static-arm64 dist dist-test test lint fmt conformance conformance-arm64 chromium-diff bench fuzz image image-test chart-lint chart-test ci-lint clean
 
 # Target names in bold only when stdout is a terminal (and NO_COLOR is not set).
 help: ## List the targets
@@ -41,17 +41,27 @@ fmt: ## Format the code
 
 # The corpus and its runner are not part of this repository: without them, one sentence
 # and a non-zero status, before anything is built.
-conformance: ## Compare with Chromium on the shared corpus, by URL and by --html (optional; SHARED=DIR, default ../shared)
+define check_shared
 	@missing=; for p in "$(SHARED)/conformance/run.py" "$(SHARED)/corpus/"; do \
 	    [ -e "$$p" ] || missing="$$missing$${missing:+ and }$$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
-	    echo "make conformance: $$missing not found; this check is optional and needs the shared Chromium corpus (SHARED=DIR, default ../shared)." >&2; \
+	    echo "make $@: $$missing not found; this check is optional and needs the shared Chromium corpus (SHARED=DIR, default ../shared)." >&2; \
 	    exit 1; \
 	fi
+endef
+
+conformance: ## Compare with Chromium on the shared corpus, by URL and by --html (optional; SHARED=DIR, default ../shared)
+	$(check_shared)
 	@$(MAKE) --no-print-directory build
 	python3 $(SHARED)/conformance/run.py $(BIN)
 	python3 ci/html_corpus.py $(BIN) $(SHARED)/corpus
+
+# ci/qemu-aarch64.sh runs the aarch64 binary under qemu-aarch64 with the runner's arguments.
+conformance-arm64: ## The same corpus, by URL, through the aarch64 binary under qemu-aarch64 (optional)
+	$(check_shared)
+	@$(MAKE) --no-print-directory static-arm64
+	python3 $(SHARED)/conformance/run.py ci/qemu-aarch64.sh
 
 chromium-diff: build ## Compare with headless Chromium on ~1400 generated pages (needs chromium, npm)
 	python3 ci/chromium-diff/run.py $(BIN) --known ci/chromium-diff/known-differences.json
