@@ -72,10 +72,10 @@ bench: ## Benchmark: throughput, 1000/10k URLs with latency, RSS, musl vs glibc 
 fuzz: ## Fuzz decode + extract for FUZZ_SECONDS (default 120) with cargo fuzz (nightly)
 	fuzz/run.sh $(or $(FUZZ_SECONDS),120)
 
-image: static ## Build the scratch image localhost/link-extractor:latest from the static binary (buildah)
+image: static static-arm64 ## Build the scratch images for amd64 and arm64 and their manifest list (buildah)
 	ci/image.sh build
 
-image-test: image ## Run the image hardened under podman against a loopback server
+image-test: image ## Run the image hardened under podman; check the manifest list; the arm64 binary under qemu
 	ci/image.sh test
 
 chart-lint: ## Lint the Helm chart with the real Helm engine (helm-python-sdk)
