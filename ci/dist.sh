@@ -188,6 +188,7 @@ PY
 cmd_test() {
     local t name n listing tmp
     tools_qemu
+    command -v python3 >/dev/null || tools_apt python3 # the SBOM checks, the fixture server
     [ -f "$DIST/SHA256SUMS" ] || die "$DIST/SHA256SUMS is missing: run 'make dist' first"
     TEST_TMP="$(mktemp -d)"
     trap 'rm -rf "$TEST_TMP"' EXIT

@@ -44,6 +44,7 @@ check() {
 }
 
 command -v file >/dev/null || tools_qemu
+command -v python3 >/dev/null || tools_apt python3 # the fixture server
 description="$(file -b "$BIN")"
 case "$description" in
     *", x86-64,"*) arch=x86_64 ;;
