@@ -82,7 +82,9 @@ PY
 }
 
 # tools_cargo_install NAME@VERSION: cargo install --locked into $TOOLS_CARGO unless that
-# version is there already (checked without asking the registry).
+# version is there already (checked without asking the registry). --debug: these tools
+# run for under a second, and the debug build compiles in less than half the time
+# (cargo-cyclonedx: 205 s instead of 474 s here, the same SBOM).
 tools_cargo_install() {
     local name="${1%@*}" version="${1#*@}"
     if grep -qF "\"$name $version (" "$TOOLS_CARGO/.crates.toml" 2>/dev/null \
@@ -91,7 +93,7 @@ tools_cargo_install() {
     fi
     tools_log "cargo install $name@$version (a few minutes, once)"
     mkdir -p "$TOOLS_CARGO"
-    timeout 1800 cargo install --quiet --locked --root "$TOOLS_CARGO" "$name@$version"
+    timeout 1800 cargo install --quiet --locked --debug --root "$TOOLS_CARGO" "$name@$version"
 }
 
 # tools_rust_target TRIPLE: the Rust standard library for TRIPLE (rustup).
