@@ -157,6 +157,28 @@ def expected_labels(chart_meta):
     }
 
 
+def crawl_args(crawl):
+    """The crawl options the values ask for, in `link-extractor --help` order; none
+    unless crawl.depth is above 0 or crawl.sitemap is true."""
+    if not (crawl["depth"] > 0 or crawl["sitemap"]):
+        return []
+    args = ["--depth", str(crawl["depth"])] if crawl["depth"] > 0 else []
+    if crawl["sitemap"]:
+        args.append("--sitemap")
+    if crawl.get("scope") is not None:
+        args += ["--scope", crawl["scope"]]
+    for pattern in crawl["include"]:
+        args += ["--include", pattern]
+    for pattern in crawl["exclude"]:
+        args += ["--exclude", pattern]
+    for key, option in (("maxPages", "--max-pages"), ("perHost", "--per-host"), ("delay", "--delay")):
+        if crawl.get(key) is not None:
+            args += [option, str(crawl[key])]
+    if crawl["ignoreRobots"]:
+        args.append("--ignore-robots")
+    return args
+
+
 def expected_args(values):
     args = ["-o", values["output"]]
     if values["workload"]["kind"] == "IndexedJob":
@@ -164,7 +186,7 @@ def expected_args(values):
     else:
         for url in values["urls"]:
             args += ["-u", url]
-    return args + list(values["args"])
+    return args + crawl_args(values["crawl"]) + list(values["args"])
 
 
 def check_labels(where, labels, want, extra=None):
@@ -340,10 +362,19 @@ def test(checks, chart_dir, out_dir):
         "podLabels": {"team": "sre"},
         "workload": {"indexedJob": {"completions": 3, "parallelism": 2}},
     }
+    crawl = {
+        "crawl": {
+            "depth": 2, "sitemap": True, "scope": "site", "include": ["^https://a\\.example/"],
+            "exclude": ["\\?", "[.]pdf$"], "maxPages": 1000000, "perHost": 2, "delay": "1.5s",
+            "ignoreRobots": True,
+        },
+    }
     cases = [("default", {})]
     for kind in ("Pod", "Job", "CronJob", "IndexedJob"):
         cases.append((f"{kind.lower()}-defaults", {"workload": {"kind": kind}}))
         cases.append((f"{kind.lower()}-custom", deep_merge(custom, {"workload": {"kind": kind}})))
+        cases.append((f"{kind.lower()}-crawl", deep_merge(deep_merge(custom, crawl), {"workload": {"kind": kind}})))
+    cases.append(("sitemap-only", {"crawl": {"sitemap": True}}))
     cases += [(f"example-{n[:-5]}", v) for n, v in examples]
     for case, overrides in cases:
         values = deep_merge(defaults, overrides)
@@ -401,6 +432,15 @@ def test(checks, chart_dir, out_dir):
         ("unknown output format", {"output": "xml"}, "output"),
         ("completions 0", {"workload": {"kind": "IndexedJob", "indexedJob": {"completions": 0}}}, "completions"),
         ("runAsUser as a string", {"podSecurityContext": {"runAsUser": "nobody"}}, "runAsUser"),
+        ("typo in crawl", {"crawl": {"dept": 2}}, "dept"),
+        ("crawl.depth -1", {"crawl": {"depth": -1}}, "/crawl/depth"),
+        ("crawl.depth as a string", {"crawl": {"depth": "2"}}, "/crawl/depth"),
+        ("unknown crawl.scope", {"crawl": {"depth": 1, "scope": "nowhere"}}, "/crawl/scope"),
+        ("crawl.perHost 0", {"crawl": {"depth": 1, "perHost": 0}}, "/crawl/perHost"),
+        ("crawl.maxPages 0", {"crawl": {"depth": 1, "maxPages": 0}}, "/crawl/maxPages"),
+        ("crawl.delay 0s (link-extractor takes 0, not 0s)", {"crawl": {"depth": 1, "delay": "0s"}}, "/crawl/delay"),
+        ("crawl.delay without a number", {"crawl": {"depth": 1, "delay": "soon"}}, "/crawl/delay"),
+        ("an empty crawl.include", {"crawl": {"depth": 1, "include": [""]}}, "/crawl/include"),
     ]
     for label, overrides, needle in bad_values:
         def reject(overrides=overrides, needle=needle):
@@ -417,6 +457,10 @@ def test(checks, chart_dir, out_dir):
         ("no urls and no args", {"urls": []}, "set urls"),
         ("IndexedJob without urls", {"workload": {"kind": "IndexedJob"}, "urls": [], "args": ["-u", "https://a/"]},
          "reads its URLs from the urls value"),
+        ("crawl.scope without a crawl", {"crawl": {"scope": "prefix"}}, "crawl.scope applies when crawling"),
+        ("crawl.include without a crawl", {"crawl": {"include": ["/docs/"]}}, "crawl.include applies when crawling"),
+        ("crawl.perHost without a crawl", {"crawl": {"perHost": 2}}, "crawl.perHost applies when crawling"),
+        ("crawl.ignoreRobots without a crawl", {"crawl": {"ignoreRobots": True}}, "crawl.ignoreRobots applies when crawling"),
     ]
     for label, overrides, needle in bad_renders:
         def refuse(overrides=overrides, needle=needle):
