@@ -29,6 +29,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pss_restricted  # noqa: E402 (next to this file)
 
 NEWEST_KUBE = "1.37.0"
+# The first Kubernetes with backoffLimitPerIndex on by default (beta; GA in 1.33).
+PER_INDEX_KUBE = "1.29.0"
 RELEASE = "demo"
 NAMESPACE = "links"
 FULLNAME = f"{RELEASE}-link-extractor"
@@ -219,9 +221,18 @@ def check_pod_spec(where, spec, values, chart_meta, configmap_name=None):
         eq(f"{where} volumes", None, spec.get("volumes"))
 
 
+def per_index(values):
+    """The IndexedJob's backoffLimitPerIndex, if the values set one."""
+    if values["workload"]["kind"] != "IndexedJob":
+        return None
+    return values["workload"]["indexedJob"].get("backoffLimitPerIndex")
+
+
 def check_job_spec(where, spec, values):
     job = values["workload"]["job"]
-    eq(f"{where} backoffLimit", job["backoffLimit"], spec.get("backoffLimit"))
+    # With a limit per shard, backoffLimit is left out (Kubernetes makes it the maximum).
+    backoff = job["backoffLimit"] if per_index(values) is None else None
+    eq(f"{where} backoffLimit", backoff, spec.get("backoffLimit"))
     eq(f"{where} activeDeadlineSeconds", job["activeDeadlineSeconds"], spec.get("activeDeadlineSeconds"))
     eq(f"{where} ttlSecondsAfterFinished", job["ttlSecondsAfterFinished"], spec.get("ttlSecondsAfterFinished"))
     eq(f"{where} podFailurePolicy", POD_FAILURE_POLICY, spec.get("podFailurePolicy"))
@@ -260,6 +271,7 @@ def check_workload(objects, values, chart_meta, revision=1):
             eq("IndexedJob completionMode", "Indexed", job["spec"].get("completionMode"))
             eq("IndexedJob completions", n, job["spec"].get("completions"))
             eq("IndexedJob parallelism", parallelism, job["spec"].get("parallelism"))
+            eq("IndexedJob backoffLimitPerIndex", per_index(values), job["spec"].get("backoffLimitPerIndex"))
             cm = by_kind["ConfigMap"][0]
             configmap_name = cm["metadata"]["name"]
             eq("ConfigMap name (revision in it)", run_name, configmap_name)
@@ -270,7 +282,7 @@ def check_workload(objects, values, chart_meta, revision=1):
             eq("IndexedJob args: -i the mounted list, --shard auto/N",
                ["-i", URLS_FILE, "--shard", f"auto/{n}"], args[2:6])
         else:
-            for field in ("completionMode", "completions", "parallelism"):
+            for field in ("completionMode", "completions", "parallelism", "backoffLimitPerIndex"):
                 eq(f"Job {field}", None, job["spec"].get(field))
         check_pod_spec("Job pod template", template["spec"], values, chart_meta, configmap_name)
     elif kind == "CronJob":
@@ -375,6 +387,8 @@ def test(checks, chart_dir, out_dir):
         cases.append((f"{kind.lower()}-custom", deep_merge(custom, {"workload": {"kind": kind}})))
         cases.append((f"{kind.lower()}-crawl", deep_merge(deep_merge(custom, crawl), {"workload": {"kind": kind}})))
     cases.append(("sitemap-only", {"crawl": {"sitemap": True}}))
+    cases.append(("indexedjob-per-index", {"workload": {"kind": "IndexedJob", "indexedJob": {"backoffLimitPerIndex": 0}}}))
+    cases.append(("job-per-index-ignored", {"workload": {"kind": "Job", "indexedJob": {"backoffLimitPerIndex": 1}}}))
     cases += [(f"example-{n[:-5]}", v) for n, v in examples]
     for case, overrides in cases:
         values = deep_merge(defaults, overrides)
@@ -441,6 +455,7 @@ def test(checks, chart_dir, out_dir):
         ("crawl.delay 0s (link-extractor takes 0, not 0s)", {"crawl": {"depth": 1, "delay": "0s"}}, "/crawl/delay"),
         ("crawl.delay without a number", {"crawl": {"depth": 1, "delay": "soon"}}, "/crawl/delay"),
         ("an empty crawl.include", {"crawl": {"depth": 1, "include": [""]}}, "/crawl/include"),
+        ("backoffLimitPerIndex -1", {"workload": {"indexedJob": {"backoffLimitPerIndex": -1}}}, "backoffLimitPerIndex"),
     ]
     for label, overrides, needle in bad_values:
         def reject(overrides=overrides, needle=needle):
@@ -474,10 +489,18 @@ def test(checks, chart_dir, out_dir):
         checks.run(f"templates refuse: {label}", refuse)
 
     # Kubernetes OpenAPI schemas, strict (unknown fields are errors), every version.
+    def needs_per_index(objects):
+        return any(o["kind"] == "Job" and "backoffLimitPerIndex" in o["spec"] for o in objects)
+
+    def kube_tuple(version):
+        return tuple(int(p) for p in version.split("."))
+
     for version in versions:
         def validate(version=version):
             errors = []
             for case, objects in manifests.items():
+                if needs_per_index(objects) and kube_tuple(version) < kube_tuple(PER_INDEX_KUBE):
+                    continue  # documented as Kubernetes 1.29+ (the field is unknown before 1.28)
                 for obj in objects:
                     try:
                         kubernetes_validate.validate(obj, version, strict=True)
@@ -487,8 +510,11 @@ def test(checks, chart_dir, out_dir):
                         errors.append(f"{case}: {obj['kind']}/{obj['metadata']['name']}: {e.message} at {list(e.path)}")
             if errors:
                 raise AssertionError("\n".join(errors))
-        count = sum(len(objs) for objs in manifests.values())
-        checks.run(f"kubernetes-validate --strict, Kubernetes {version}: {count} rendered objects", validate)
+        count = sum(len(objs) for case, objs in manifests.items()
+                    if not (needs_per_index(objs) and kube_tuple(version) < kube_tuple(PER_INDEX_KUBE)))
+        skipped = "" if kube_tuple(version) >= kube_tuple(PER_INDEX_KUBE) else \
+            " (the backoffLimitPerIndex cases only from 1.29)"
+        checks.run(f"kubernetes-validate --strict, Kubernetes {version}: {count} rendered objects{skipped}", validate)
 
     def validator_catches_typo():
         obj = copy.deepcopy(manifests["job-defaults"][0])

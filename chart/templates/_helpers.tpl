@@ -211,10 +211,17 @@ tolerations:
 {{- end }}
 {{- end }}
 
-{{/* A Job's spec, less the pod template: Job, IndexedJob and the CronJob's jobTemplate. */}}
+{{/*
+A Job's spec, less the pod template: Job, IndexedJob and the CronJob's jobTemplate. An
+IndexedJob with backoffLimitPerIndex leaves backoffLimit out: Kubernetes then defaults
+it to the maximum, so that only the limit per shard counts.
+*/}}
 {{- define "link-extractor.jobSpec" -}}
 {{- $job := .Values.workload.job -}}
+{{- $perIndex := and (eq .Values.workload.kind "IndexedJob") (not (kindIs "invalid" .Values.workload.indexedJob.backoffLimitPerIndex)) -}}
+{{- if not $perIndex }}
 backoffLimit: {{ $job.backoffLimit }}
+{{- end }}
 {{- if not (kindIs "invalid" $job.activeDeadlineSeconds) }}
 activeDeadlineSeconds: {{ $job.activeDeadlineSeconds }}
 {{- end }}
