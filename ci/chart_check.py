@@ -410,6 +410,23 @@ def test(checks, chart_dir, out_dir):
                    "labels, test hook, NOTES", render_case)
     checks.equal("the default workload kind is Pod", "Pod", defaults["workload"]["kind"])
 
+    # The crawl example, written out: what each of its pods runs, and how its Job fails.
+    def crawl_example():
+        job = next(o for o in manifests["example-crawl-indexed-job"] if o["kind"] == "Job")
+        eq("crawl example args", [
+            "-o", "jsonl", "-i", URLS_FILE, "--shard", "auto/3",
+            "--depth", "3", "--scope", "prefix", "--exclude", "[?&](page|sort)=",
+            "--max-pages", "20000", "--per-host", "2", "--delay", "250ms",
+            "-j", "8",
+        ], job["spec"]["template"]["spec"]["containers"][0]["args"])
+        eq("crawl example Job: one try per shard, no Job-wide backoffLimit",
+           {"completionMode": "Indexed", "completions": 3, "parallelism": 3, "backoffLimitPerIndex": 0,
+            "backoffLimit": None, "activeDeadlineSeconds": 21600},
+           {k: job["spec"].get(k) for k in ("completionMode", "completions", "parallelism",
+                                             "backoffLimitPerIndex", "backoffLimit", "activeDeadlineSeconds")})
+    checks.run("examples/crawl-indexed-job.yaml: the exact args (--shard auto/3, then the crawl options) "
+               "and backoffLimitPerIndex 0", crawl_example)
+
     # helm upgrade: a new revision gives the Pod/Job/ConfigMap new names; the CronJob keeps its name.
     def upgrade():
         for kind, names in (("Pod", ["Pod"]), ("Job", ["Job"]), ("IndexedJob", ["ConfigMap", "Job"])):
@@ -566,7 +583,7 @@ def test(checks, chart_dir, out_dir):
             names = set(tgz.getnames())
             for want in ("Chart.yaml", "values.yaml", "values.schema.json", "README.md",
                          "templates/NOTES.txt", "templates/_helpers.tpl", "templates/tests/test-run.yaml",
-                         "examples/indexed-job.yaml"):
+                         "examples/indexed-job.yaml", "examples/crawl-indexed-job.yaml"):
                 if f"link-extractor/{want}" not in names:
                     raise AssertionError(f"the package lacks {want}: {sorted(names)}")
         packaged = helm.Chart.load(path)
