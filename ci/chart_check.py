@@ -405,6 +405,9 @@ def test(checks, chart_dir, out_dir):
                            FULLNAME if kind == "CronJob" else f"{FULLNAME}-r1"):
                 if needle not in notes:
                     raise AssertionError(f"NOTES.txt does not mention {needle!r}")
+            # A Job with a limit per shard may end Failed: NOTES must not wait for Complete.
+            if per_index(values) is not None and ("--watch" not in notes or "condition=Complete" in notes):
+                raise AssertionError("NOTES.txt waits for Complete on a Job with backoffLimitPerIndex")
 
         checks.run(f"render {case} ({values['workload']['kind']}): objects, args, security contexts, "
                    "labels, test hook, NOTES", render_case)
