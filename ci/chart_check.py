@@ -29,6 +29,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pss_restricted  # noqa: E402 (next to this file)
 
 NEWEST_KUBE = "1.37.0"
+# The first Kubernetes with backoffLimitPerIndex on by default (beta; GA in 1.33).
+PER_INDEX_KUBE = "1.29.0"
 RELEASE = "demo"
 NAMESPACE = "links"
 FULLNAME = f"{RELEASE}-link-extractor"
@@ -157,6 +159,28 @@ def expected_labels(chart_meta):
     }
 
 
+def crawl_args(crawl):
+    """The crawl options the values ask for, in `link-extractor --help` order; none
+    unless crawl.depth is above 0 or crawl.sitemap is true."""
+    if not (crawl["depth"] > 0 or crawl["sitemap"]):
+        return []
+    args = ["--depth", str(crawl["depth"])] if crawl["depth"] > 0 else []
+    if crawl["sitemap"]:
+        args.append("--sitemap")
+    if crawl.get("scope") is not None:
+        args += ["--scope", crawl["scope"]]
+    for pattern in crawl["include"]:
+        args += ["--include", pattern]
+    for pattern in crawl["exclude"]:
+        args += ["--exclude", pattern]
+    for key, option in (("maxPages", "--max-pages"), ("perHost", "--per-host"), ("delay", "--delay")):
+        if crawl.get(key) is not None:
+            args += [option, str(crawl[key])]
+    if crawl["ignoreRobots"]:
+        args.append("--ignore-robots")
+    return args
+
+
 def expected_args(values):
     args = ["-o", values["output"]]
     if values["workload"]["kind"] == "IndexedJob":
@@ -164,7 +188,7 @@ def expected_args(values):
     else:
         for url in values["urls"]:
             args += ["-u", url]
-    return args + list(values["args"])
+    return args + crawl_args(values["crawl"]) + list(values["args"])
 
 
 def check_labels(where, labels, want, extra=None):
@@ -197,9 +221,18 @@ def check_pod_spec(where, spec, values, chart_meta, configmap_name=None):
         eq(f"{where} volumes", None, spec.get("volumes"))
 
 
+def per_index(values):
+    """The IndexedJob's backoffLimitPerIndex, if the values set one."""
+    if values["workload"]["kind"] != "IndexedJob":
+        return None
+    return values["workload"]["indexedJob"].get("backoffLimitPerIndex")
+
+
 def check_job_spec(where, spec, values):
     job = values["workload"]["job"]
-    eq(f"{where} backoffLimit", job["backoffLimit"], spec.get("backoffLimit"))
+    # With a limit per shard, backoffLimit is left out (Kubernetes makes it the maximum).
+    backoff = job["backoffLimit"] if per_index(values) is None else None
+    eq(f"{where} backoffLimit", backoff, spec.get("backoffLimit"))
     eq(f"{where} activeDeadlineSeconds", job["activeDeadlineSeconds"], spec.get("activeDeadlineSeconds"))
     eq(f"{where} ttlSecondsAfterFinished", job["ttlSecondsAfterFinished"], spec.get("ttlSecondsAfterFinished"))
     eq(f"{where} podFailurePolicy", POD_FAILURE_POLICY, spec.get("podFailurePolicy"))
@@ -238,6 +271,7 @@ def check_workload(objects, values, chart_meta, revision=1):
             eq("IndexedJob completionMode", "Indexed", job["spec"].get("completionMode"))
             eq("IndexedJob completions", n, job["spec"].get("completions"))
             eq("IndexedJob parallelism", parallelism, job["spec"].get("parallelism"))
+            eq("IndexedJob backoffLimitPerIndex", per_index(values), job["spec"].get("backoffLimitPerIndex"))
             cm = by_kind["ConfigMap"][0]
             configmap_name = cm["metadata"]["name"]
             eq("ConfigMap name (revision in it)", run_name, configmap_name)
@@ -248,7 +282,7 @@ def check_workload(objects, values, chart_meta, revision=1):
             eq("IndexedJob args: -i the mounted list, --shard auto/N",
                ["-i", URLS_FILE, "--shard", f"auto/{n}"], args[2:6])
         else:
-            for field in ("completionMode", "completions", "parallelism"):
+            for field in ("completionMode", "completions", "parallelism", "backoffLimitPerIndex"):
                 eq(f"Job {field}", None, job["spec"].get(field))
         check_pod_spec("Job pod template", template["spec"], values, chart_meta, configmap_name)
     elif kind == "CronJob":
@@ -340,10 +374,21 @@ def test(checks, chart_dir, out_dir):
         "podLabels": {"team": "sre"},
         "workload": {"indexedJob": {"completions": 3, "parallelism": 2}},
     }
+    crawl = {
+        "crawl": {
+            "depth": 2, "sitemap": True, "scope": "site", "include": ["^https://a\\.example/"],
+            "exclude": ["\\?", "[.]pdf$"], "maxPages": 1000000, "perHost": 2, "delay": "1.5s",
+            "ignoreRobots": True,
+        },
+    }
     cases = [("default", {})]
     for kind in ("Pod", "Job", "CronJob", "IndexedJob"):
         cases.append((f"{kind.lower()}-defaults", {"workload": {"kind": kind}}))
         cases.append((f"{kind.lower()}-custom", deep_merge(custom, {"workload": {"kind": kind}})))
+        cases.append((f"{kind.lower()}-crawl", deep_merge(deep_merge(custom, crawl), {"workload": {"kind": kind}})))
+    cases.append(("sitemap-only", {"crawl": {"sitemap": True}}))
+    cases.append(("indexedjob-per-index", {"workload": {"kind": "IndexedJob", "indexedJob": {"backoffLimitPerIndex": 0}}}))
+    cases.append(("job-per-index-ignored", {"workload": {"kind": "Job", "indexedJob": {"backoffLimitPerIndex": 1}}}))
     cases += [(f"example-{n[:-5]}", v) for n, v in examples]
     for case, overrides in cases:
         values = deep_merge(defaults, overrides)
@@ -360,10 +405,30 @@ def test(checks, chart_dir, out_dir):
                            FULLNAME if kind == "CronJob" else f"{FULLNAME}-r1"):
                 if needle not in notes:
                     raise AssertionError(f"NOTES.txt does not mention {needle!r}")
+            # A Job with a limit per shard may end Failed: NOTES must not wait for Complete.
+            if per_index(values) is not None and ("--watch" not in notes or "condition=Complete" in notes):
+                raise AssertionError("NOTES.txt waits for Complete on a Job with backoffLimitPerIndex")
 
         checks.run(f"render {case} ({values['workload']['kind']}): objects, args, security contexts, "
                    "labels, test hook, NOTES", render_case)
     checks.equal("the default workload kind is Pod", "Pod", defaults["workload"]["kind"])
+
+    # The crawl example, written out: what each of its pods runs, and how its Job fails.
+    def crawl_example():
+        job = next(o for o in manifests["example-crawl-indexed-job"] if o["kind"] == "Job")
+        eq("crawl example args", [
+            "-o", "jsonl", "-i", URLS_FILE, "--shard", "auto/3",
+            "--depth", "3", "--scope", "prefix", "--exclude", "[?&](page|sort)=",
+            "--max-pages", "20000", "--per-host", "2", "--delay", "250ms",
+            "-j", "8",
+        ], job["spec"]["template"]["spec"]["containers"][0]["args"])
+        eq("crawl example Job: one try per shard, no Job-wide backoffLimit",
+           {"completionMode": "Indexed", "completions": 3, "parallelism": 3, "backoffLimitPerIndex": 0,
+            "backoffLimit": None, "activeDeadlineSeconds": 21600},
+           {k: job["spec"].get(k) for k in ("completionMode", "completions", "parallelism",
+                                             "backoffLimitPerIndex", "backoffLimit", "activeDeadlineSeconds")})
+    checks.run("examples/crawl-indexed-job.yaml: the exact args (--shard auto/3, then the crawl options) "
+               "and backoffLimitPerIndex 0", crawl_example)
 
     # helm upgrade: a new revision gives the Pod/Job/ConfigMap new names; the CronJob keeps its name.
     def upgrade():
@@ -401,6 +466,16 @@ def test(checks, chart_dir, out_dir):
         ("unknown output format", {"output": "xml"}, "output"),
         ("completions 0", {"workload": {"kind": "IndexedJob", "indexedJob": {"completions": 0}}}, "completions"),
         ("runAsUser as a string", {"podSecurityContext": {"runAsUser": "nobody"}}, "runAsUser"),
+        ("typo in crawl", {"crawl": {"dept": 2}}, "dept"),
+        ("crawl.depth -1", {"crawl": {"depth": -1}}, "/crawl/depth"),
+        ("crawl.depth as a string", {"crawl": {"depth": "2"}}, "/crawl/depth"),
+        ("unknown crawl.scope", {"crawl": {"depth": 1, "scope": "nowhere"}}, "/crawl/scope"),
+        ("crawl.perHost 0", {"crawl": {"depth": 1, "perHost": 0}}, "/crawl/perHost"),
+        ("crawl.maxPages 0", {"crawl": {"depth": 1, "maxPages": 0}}, "/crawl/maxPages"),
+        ("crawl.delay 0s (link-extractor takes 0, not 0s)", {"crawl": {"depth": 1, "delay": "0s"}}, "/crawl/delay"),
+        ("crawl.delay without a number", {"crawl": {"depth": 1, "delay": "soon"}}, "/crawl/delay"),
+        ("an empty crawl.include", {"crawl": {"depth": 1, "include": [""]}}, "/crawl/include"),
+        ("backoffLimitPerIndex -1", {"workload": {"indexedJob": {"backoffLimitPerIndex": -1}}}, "backoffLimitPerIndex"),
     ]
     for label, overrides, needle in bad_values:
         def reject(overrides=overrides, needle=needle):
@@ -417,6 +492,10 @@ def test(checks, chart_dir, out_dir):
         ("no urls and no args", {"urls": []}, "set urls"),
         ("IndexedJob without urls", {"workload": {"kind": "IndexedJob"}, "urls": [], "args": ["-u", "https://a/"]},
          "reads its URLs from the urls value"),
+        ("crawl.scope without a crawl", {"crawl": {"scope": "prefix"}}, "crawl.scope applies when crawling"),
+        ("crawl.include without a crawl", {"crawl": {"include": ["/docs/"]}}, "crawl.include applies when crawling"),
+        ("crawl.perHost without a crawl", {"crawl": {"perHost": 2}}, "crawl.perHost applies when crawling"),
+        ("crawl.ignoreRobots without a crawl", {"crawl": {"ignoreRobots": True}}, "crawl.ignoreRobots applies when crawling"),
     ]
     for label, overrides, needle in bad_renders:
         def refuse(overrides=overrides, needle=needle):
@@ -430,10 +509,18 @@ def test(checks, chart_dir, out_dir):
         checks.run(f"templates refuse: {label}", refuse)
 
     # Kubernetes OpenAPI schemas, strict (unknown fields are errors), every version.
+    def needs_per_index(objects):
+        return any(o["kind"] == "Job" and "backoffLimitPerIndex" in o["spec"] for o in objects)
+
+    def kube_tuple(version):
+        return tuple(int(p) for p in version.split("."))
+
     for version in versions:
         def validate(version=version):
             errors = []
             for case, objects in manifests.items():
+                if needs_per_index(objects) and kube_tuple(version) < kube_tuple(PER_INDEX_KUBE):
+                    continue  # documented as Kubernetes 1.29+ (the field is unknown before 1.28)
                 for obj in objects:
                     try:
                         kubernetes_validate.validate(obj, version, strict=True)
@@ -443,8 +530,11 @@ def test(checks, chart_dir, out_dir):
                         errors.append(f"{case}: {obj['kind']}/{obj['metadata']['name']}: {e.message} at {list(e.path)}")
             if errors:
                 raise AssertionError("\n".join(errors))
-        count = sum(len(objs) for objs in manifests.values())
-        checks.run(f"kubernetes-validate --strict, Kubernetes {version}: {count} rendered objects", validate)
+        count = sum(len(objs) for case, objs in manifests.items()
+                    if not (needs_per_index(objs) and kube_tuple(version) < kube_tuple(PER_INDEX_KUBE)))
+        skipped = "" if kube_tuple(version) >= kube_tuple(PER_INDEX_KUBE) else \
+            " (the backoffLimitPerIndex cases only from 1.29)"
+        checks.run(f"kubernetes-validate --strict, Kubernetes {version}: {count} rendered objects{skipped}", validate)
 
     def validator_catches_typo():
         obj = copy.deepcopy(manifests["job-defaults"][0])
@@ -496,7 +586,7 @@ def test(checks, chart_dir, out_dir):
             names = set(tgz.getnames())
             for want in ("Chart.yaml", "values.yaml", "values.schema.json", "README.md",
                          "templates/NOTES.txt", "templates/_helpers.tpl", "templates/tests/test-run.yaml",
-                         "examples/indexed-job.yaml"):
+                         "examples/indexed-job.yaml", "examples/crawl-indexed-job.yaml"):
                 if f"link-extractor/{want}" not in names:
                     raise AssertionError(f"the package lacks {want}: {sorted(names)}")
         packaged = helm.Chart.load(path)

@@ -69,7 +69,58 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 /etc/link-extractor
 {{- end }}
 
-{{/* The container's arguments: output format, the URLs (or the list and the shard), extra args. */}}
+{{/* Whether the values ask for a crawl: crawl.depth above 0 or crawl.sitemap. */}}
+{{- define "link-extractor.crawling" -}}
+{{- if or (gt (int64 .Values.crawl.depth) 0) .Values.crawl.sitemap }}true{{ end }}
+{{- end }}
+
+{{/*
+The crawl options, one argument per line, in the order `link-extractor --help` lists
+them; nothing unless crawling. Numbers through int64 and printf, so that a large
+maxPages is written 1000000, not 1e+06.
+*/}}
+{{- define "link-extractor.crawlArgs" -}}
+{{- if include "link-extractor.crawling" . }}
+{{- with .Values.crawl }}
+{{- if gt (int64 .depth) 0 }}
+- --depth
+- {{ printf "%d" (int64 .depth) | quote }}
+{{- end }}
+{{- if .sitemap }}
+- --sitemap
+{{- end }}
+{{- if not (kindIs "invalid" .scope) }}
+- --scope
+- {{ .scope | quote }}
+{{- end }}
+{{- range .include }}
+- --include
+- {{ . | quote }}
+{{- end }}
+{{- range .exclude }}
+- --exclude
+- {{ . | quote }}
+{{- end }}
+{{- if not (kindIs "invalid" .maxPages) }}
+- --max-pages
+- {{ printf "%d" (int64 .maxPages) | quote }}
+{{- end }}
+{{- if not (kindIs "invalid" .perHost) }}
+- --per-host
+- {{ printf "%d" (int64 .perHost) | quote }}
+{{- end }}
+{{- if not (kindIs "invalid" .delay) }}
+- --delay
+- {{ .delay | quote }}
+{{- end }}
+{{- if .ignoreRobots }}
+- --ignore-robots
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The container's arguments: output format, the URLs (or the list and the shard), the crawl options, extra args. */}}
 {{- define "link-extractor.args" -}}
 - -o
 - {{ .Values.output | quote }}
@@ -84,6 +135,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - {{ . | quote }}
 {{- end }}
 {{- end }}
+{{- include "link-extractor.crawlArgs" . }}
 {{- range .Values.args }}
 - {{ . | quote }}
 {{- end }}
@@ -159,10 +211,17 @@ tolerations:
 {{- end }}
 {{- end }}
 
-{{/* A Job's spec, less the pod template: Job, IndexedJob and the CronJob's jobTemplate. */}}
+{{/*
+A Job's spec, less the pod template: Job, IndexedJob and the CronJob's jobTemplate. An
+IndexedJob with backoffLimitPerIndex leaves backoffLimit out: Kubernetes then defaults
+it to the maximum, so that only the limit per shard counts.
+*/}}
 {{- define "link-extractor.jobSpec" -}}
 {{- $job := .Values.workload.job -}}
+{{- $perIndex := and (eq .Values.workload.kind "IndexedJob") (not (kindIs "invalid" .Values.workload.indexedJob.backoffLimitPerIndex)) -}}
+{{- if not $perIndex }}
 backoffLimit: {{ $job.backoffLimit }}
+{{- end }}
 {{- if not (kindIs "invalid" $job.activeDeadlineSeconds) }}
 activeDeadlineSeconds: {{ $job.activeDeadlineSeconds }}
 {{- end }}
@@ -194,6 +253,15 @@ podFailurePolicy:
 {{- if eq .Values.workload.kind "IndexedJob" }}
 {{- if not .Values.urls }}
 {{- fail "workload.kind IndexedJob reads its URLs from the urls value: set urls" }}
+{{- end }}
+{{- end }}
+{{- if not (include "link-extractor.crawling" .) }}
+{{- $crawl := .Values.crawl }}
+{{- range $key := list "scope" "maxPages" "perHost" "delay" "include" "exclude" "ignoreRobots" }}
+{{- $value := index $crawl $key }}
+{{- if and (not (kindIs "invalid" $value)) (or (not (kindIs "bool" $value)) $value) (or (not (kindIs "slice" $value)) $value) }}
+{{- fail (printf "crawl.%s applies when crawling: set crawl.depth above 0 or crawl.sitemap to true (link-extractor refuses it otherwise)" $key) }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
