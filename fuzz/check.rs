@@ -233,3 +233,83 @@ pub fn check_charset(data: &[u8]) {
         let _ = decode(body, with_label);
     }
 }
+
+/// The most the `codings` check decodes: far above what its inputs decode to, unless
+/// they are bombs, which must stop here.
+pub const CODINGS_CAP: u64 = 1 << 20;
+
+/// The `codings` target. The first byte picks the codings: its top two bits how many
+/// (0 to 3), each pair of the low six bits one coding (gzip, deflate, br, zstd), and,
+/// for deflate, whether the roundtrip wraps it in zlib (the count's low bit). The rest
+/// is decoded as it came (no panic, never past the cap, a truncated read at the cap at
+/// most), then encoded with real encoders and decoded again (the bytes come back).
+pub fn check_codings(data: &[u8]) {
+    use link_extractor::fetch::body::{self, BodyError, Overflow};
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let codings = selected_codings(selector);
+    for overflow in [Overflow::Fail, Overflow::Truncate] {
+        match body::decode(rest, &codings, CODINGS_CAP, overflow, None) {
+            Ok(bytes) => assert!(bytes.len() as u64 <= CODINGS_CAP, "{} bytes", bytes.len()),
+            Err(BodyError::TooLarge) => assert_eq!(overflow, Overflow::Fail),
+            Err(BodyError::Corrupt { .. }) => {}
+            Err(other) => panic!("{other:?} from bytes in memory"),
+        }
+    }
+    let zlib = selector & 0x40 != 0;
+    let mut encoded = rest.to_vec();
+    for &coding in &codings {
+        encoded = encode(coding, &encoded, zlib);
+    }
+    match body::decode(&encoded[..], &codings, CODINGS_CAP, Overflow::Fail, None) {
+        Ok(decoded) => assert!(decoded == rest, "{codings:?}: the bytes did not come back"),
+        Err(error) => panic!("{codings:?}: a real encoding does not decode: {error:?}"),
+    }
+}
+
+fn selected_codings(selector: u8) -> Vec<link_extractor::fetch::Coding> {
+    use link_extractor::fetch::Coding;
+    (0..usize::from(selector >> 6))
+        .map(|n| match (selector >> (2 * n)) & 3 {
+            0 => Coding::Gzip,
+            1 => Coding::Deflate,
+            2 => Coding::Brotli,
+            _ => Coding::Zstd,
+        })
+        .collect()
+}
+
+fn encode(coding: link_extractor::fetch::Coding, bytes: &[u8], zlib: bool) -> Vec<u8> {
+    use link_extractor::fetch::Coding;
+    use std::io::Write;
+    match coding {
+        Coding::Gzip => {
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            encoder.write_all(bytes).expect("in memory");
+            encoder.finish().expect("in memory")
+        }
+        Coding::Deflate if zlib => {
+            let mut encoder =
+                flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+            encoder.write_all(bytes).expect("in memory");
+            encoder.finish().expect("in memory")
+        }
+        Coding::Deflate => {
+            let mut encoder =
+                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+            encoder.write_all(bytes).expect("in memory");
+            encoder.finish().expect("in memory")
+        }
+        Coding::Brotli => {
+            let mut out = Vec::new();
+            let params = brotli::enc::BrotliEncoderParams::default();
+            brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).expect("in memory");
+            out
+        }
+        Coding::Zstd => {
+            ruzstd::encoding::compress_to_vec(bytes, ruzstd::encoding::CompressionLevel::Fastest)
+        }
+    }
+}

@@ -15,7 +15,7 @@ use std::fs;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use check::{check_charset, check_extract, Extracted};
+use check::{check_charset, check_codings, check_extract, Extracted};
 
 fn regression_inputs() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions");
@@ -46,6 +46,7 @@ fn every_kept_fuzz_input_passes_the_fuzz_checks() {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             check_extract(&data);
             check_charset(&data);
+            check_codings(&data);
         }));
         if outcome.is_err() {
             failed.push(path.display().to_string());
@@ -108,4 +109,22 @@ fn the_charset_checks_hold_on_known_values() {
     );
     check_charset(b"koi8-r\0<meta charset=utf-8>");
     check_charset(b"\xef\xbb\xbf<meta charset=utf-16le>");
+}
+
+#[test]
+fn the_codings_check_decodes_real_encodings_and_stops_bombs() {
+    // Each coding alone and three stacked, over a page: they come back.
+    let page = b"<!DOCTYPE html><a href=\"/x\">x</a>".repeat(50);
+    for selector in [0x40, 0x41, 0x42, 0x43, 0xC0 | 0b10_01_11, 0x41 | 0x40] {
+        let mut input = vec![selector];
+        input.extend_from_slice(&page);
+        check_codings(&input);
+    }
+    // Bytes that are no coding at all are refused without a panic.
+    check_codings(b"\x43not zstd at all");
+    // A gzip bomb as it came stops at the cap.
+    use std::io::Write;
+    let mut bomb = flate2::write::GzEncoder::new(vec![0x40], flate2::Compression::best());
+    bomb.write_all(&vec![b' '; 8 << 20]).expect("in memory");
+    check_codings(&bomb.finish().expect("in memory"));
 }

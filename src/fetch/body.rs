@@ -131,6 +131,18 @@ pub fn read(
         Overflow::Truncate => u64::MAX,
     };
     let raw = body.with_config().limit(raw_limit).reader();
+    decode(raw, codings, max_bytes, overflow, reservation)
+}
+
+/// Reads `raw` (the bytes as they came), undoing `codings`, keeping at most
+/// `max_bytes` decoded bytes: the decoding half of [`read`], for any reader.
+pub fn decode(
+    raw: impl Read,
+    codings: &[Coding],
+    max_bytes: u64,
+    overflow: Overflow,
+    reservation: Option<Reservation<'_, '_>>,
+) -> Result<Vec<u8>, BodyError> {
     let transport_error = Rc::new(RefCell::new(None));
     let failed_coding = Rc::new(Cell::new(None));
     let mut reader: Box<dyn Read + '_> = Box::new(Transport {

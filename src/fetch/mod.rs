@@ -2,7 +2,7 @@
 //! browser follows them, content codings undone within a byte cap ([`body`]), and
 //! retries with backoff.
 
-mod body;
+pub mod body;
 
 pub use body::Coding;
 
