@@ -203,8 +203,9 @@ struct Args {
     user_agent: Option<String>,
 
     /// keep only the inputs whose position (0-based, after de-duplication) modulo
-    /// COUNT is INDEX: INDEX/COUNT, or auto/COUNT to take INDEX from
-    /// JOB_COMPLETION_INDEX (Kubernetes Indexed Job)
+    /// COUNT is INDEX (when crawling: whose host's FNV-1a hash modulo COUNT is INDEX):
+    /// INDEX/COUNT, or auto/COUNT to take INDEX from JOB_COMPLETION_INDEX (Kubernetes
+    /// Indexed Job)
     #[argh(option, long = "shard")]
     shard: Option<String>,
 

@@ -116,6 +116,7 @@ fn fetch_kind(error: &FetchError) -> ErrorKind {
         FetchError::Status { .. } => ErrorKind::HttpStatus,
         FetchError::TooManyRedirects(_)
         | FetchError::RedirectNotHttp(_)
+        | FetchError::RedirectForbidden(_)
         | FetchError::InvalidLocation { .. } => ErrorKind::Redirect,
         FetchError::TooLarge(_) | FetchError::Memory(_) => ErrorKind::TooLarge,
         FetchError::NotHtml(_) => ErrorKind::NotHtml,

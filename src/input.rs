@@ -51,9 +51,18 @@ pub struct InputItem {
     pub target: Result<Target, Box<BadInput>>,
     /// How many links from an input: 0 for inputs and the pages sitemaps list.
     pub depth: u32,
-    /// The URL this page's links are scoped against when crawling: `None` for an
-    /// input, whose own final URL is its root.
-    pub root: Option<Arc<Url>>,
+    /// Where a page a crawl found descends from: `None` for an input, which is its
+    /// own.
+    pub lineage: Option<Arc<Lineage>>,
+}
+
+/// The input a crawl's page descends from, shared by all its descendants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lineage {
+    /// The URL links are scoped against: the input's final URL (after redirects).
+    pub root: Url,
+    /// The input's URL as given: the origin credentials may go to.
+    pub input: Url,
 }
 
 /// A line of an `-i` file that is no input, and where it is (`FILE:LINE`).
@@ -69,7 +78,7 @@ impl InputItem {
         InputItem {
             target: Ok(target),
             depth: 0,
-            root: None,
+            lineage: None,
         }
     }
 
@@ -78,13 +87,13 @@ impl InputItem {
         InputItem {
             target: Err(Box::new(BadInput { place, error })),
             depth: 0,
-            root: None,
+            lineage: None,
         }
     }
 
-    /// A page found by a crawl (or listed in a sitemap), scoped by `root`; `skipped`
-    /// when robots.txt forbids fetching it.
-    pub fn found(url: Url, depth: u32, root: Arc<Url>, skipped: Option<SkipReason>) -> Self {
+    /// A page found by a crawl (or listed in a sitemap) that descends from `lineage`;
+    /// `skipped` when robots.txt forbids fetching it.
+    pub fn found(url: Url, depth: u32, lineage: Arc<Lineage>, skipped: Option<SkipReason>) -> Self {
         let url: Box<str> = String::from(url).into_boxed_str();
         InputItem {
             target: Ok(match skipped {
@@ -92,7 +101,7 @@ impl InputItem {
                 None => Target::Found(url),
             }),
             depth,
-            root: Some(root),
+            lineage: Some(lineage),
         }
     }
 

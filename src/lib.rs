@@ -117,12 +117,12 @@ fn extract_links(mut config: Config) -> Status {
         &gate,
         &robots,
     );
+    let job = PageJob::new(fetcher, config.html, memory, gate.clone(), robots.clone());
     let crawl = config.crawl.map(|crawl| Crawl::new(crawl, robots));
-    let job = PageJob::new(fetcher, config.html, memory, gate.clone());
     let out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let mut report = Report {
         sink: Sink::new(config.output, out),
-        progress: Progress::new(io::stderr().is_terminal()),
+        progress: Progress::new(io::stderr().is_terminal(), io::stdout().is_terminal()),
         failed: 0,
         crawl,
         gate,
@@ -324,14 +324,23 @@ impl<W: Write> Consumer<InputItem, PageOutcome> for Report<W> {
             },
             PageOutcome::Failed(error) => self.sink.failure(&item.source(), &error, depth),
             PageOutcome::Skipped(reason) => {
+                log::info!(
+                    "{}: not fetched ({} forbids it)",
+                    item.source(),
+                    reason.as_str()
+                );
                 self.sink
                     .skipped(&item.source(), reason.as_str(), item.depth)
             }
-            PageOutcome::NotAPage => Ok(()),
+            PageOutcome::NotAPage => {
+                log::info!("{}: not an HTML page: nothing to follow", item.source());
+                Ok(())
+            }
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        self.progress.make_way_for_output();
         self.sink.flush()
     }
 

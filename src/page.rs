@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use url::Url;
 
+use crate::crawl::robots::RobotsCache;
 use crate::error::PageError;
 use crate::extract;
-use crate::fetch::{BodyMemory, FetchError, Fetcher};
+use crate::fetch::{BodyMemory, Bounds, FetchError, Fetcher};
 use crate::html_file::{self, HtmlConfig};
-use crate::input::{InputItem, SkipReason, Target};
+use crate::input::{InputItem, Lineage, SkipReason, Target};
 use crate::limits::TooLargeForMemory;
 use crate::pipeline::{Budget, Job, ParseBudget};
 use crate::politeness::RequestGate;
@@ -39,6 +40,8 @@ pub struct PageJob {
     html: HtmlConfig,
     memory: Option<MemoryBudget>,
     gate: Option<Arc<RequestGate>>,
+    /// robots.txt when crawling (for where the redirects of pages found may lead).
+    robots: Option<Arc<RobotsCache>>,
 }
 
 /// The memory pages may take under a limit (a cgroup's, or `--max-memory`), in two
@@ -115,22 +118,45 @@ impl PageJob {
         html: HtmlConfig,
         memory: Option<MemoryBudget>,
         gate: Option<Arc<RequestGate>>,
+        robots: Option<Arc<RobotsCache>>,
     ) -> Self {
         PageJob {
             fetcher,
             html,
             memory,
             gate,
+            robots,
         }
     }
 
-    /// Fetch, then extract, resolving against the URL after redirects.
-    fn page(&self, url: &Url, parse: &ParseBudget) -> Result<(Url, Vec<Url>), PageError> {
+    /// Fetch, then extract, resolving against the URL after redirects. A page a crawl
+    /// found (`lineage`) sends credentials only to its input's origin, and its redirects
+    /// obey robots.txt.
+    fn page(
+        &self,
+        url: &Url,
+        lineage: Option<&Lineage>,
+        parse: &ParseBudget,
+    ) -> Result<(Url, Vec<Url>), PageError> {
         let bodies = self.memory.as_ref().map(|memory| BodyMemory {
             budget: &memory.bodies,
             limit: memory.limit,
         });
-        let page = self.fetcher.fetch(url, bodies, self.gate.as_deref())?;
+        let obey_robots = |target: &Url| {
+            self.robots
+                .as_ref()
+                .is_none_or(|robots| robots.for_url(target).allowed(target))
+        };
+        let bounds = match lineage {
+            Some(lineage) => Bounds {
+                credentials_for: Some(&lineage.input),
+                may_redirect_to: Some(&obey_robots),
+            },
+            None => Bounds::default(),
+        };
+        let page = self
+            .fetcher
+            .fetch(url, bodies, self.gate.as_deref(), bounds)?;
         if page.redirects > 0 {
             log::info!(
                 "{}: redirected to {}",
@@ -205,10 +231,11 @@ impl Job for PageJob {
     type Outcome = PageOutcome;
 
     fn run(&self, item: &InputItem, parse: &ParseBudget) -> PageOutcome {
+        let lineage = item.lineage.as_deref();
         let extracted = match &item.target {
-            Ok(Target::Page(url)) => self.page(url, parse),
+            Ok(Target::Page(url)) => self.page(url, lineage, parse),
             Ok(Target::Found(url)) => match Url::parse(url) {
-                Ok(url) => self.page(&url, parse),
+                Ok(url) => self.page(&url, lineage, parse),
                 // Written by the url crate: it parses again.
                 Err(_) => Err(PageError::Internal),
             },
@@ -216,12 +243,23 @@ impl Job for PageJob {
             Ok(Target::Skipped(_, reason)) => return PageOutcome::Skipped(*reason),
             Err(bad) => Err(bad.error.clone().into()),
         };
+        // A page found (by a link or a sitemap) that is no page is not a failure.
+        let found = matches!(item.target, Ok(Target::Found(_)));
         match extracted {
             Ok((final_url, links)) => PageOutcome::Links { final_url, links },
-            Err(PageError::Fetch(FetchError::NotHtml(_))) if item.depth > 0 => {
-                PageOutcome::NotAPage
+            Err(PageError::Fetch(FetchError::NotHtml(_))) if found => PageOutcome::NotAPage,
+            Err(PageError::Fetch(FetchError::RedirectForbidden(_))) => {
+                PageOutcome::Skipped(SkipReason::Robots)
             }
             Err(error) => PageOutcome::Failed(error),
+        }
+    }
+
+    fn settled(&self, item: &InputItem) -> Option<PageOutcome> {
+        match &item.target {
+            Ok(Target::Skipped(_, reason)) => Some(PageOutcome::Skipped(*reason)),
+            Err(bad) => Some(PageOutcome::Failed(bad.error.clone().into())),
+            Ok(_) => None,
         }
     }
 

@@ -78,14 +78,27 @@ impl Write for StderrBelowProgress {
 /// for; redrawn at most ten times a second.
 pub struct Progress {
     enabled: bool,
+    shares_terminal: bool,
     last_drawn: Option<Instant>,
 }
 
 impl Progress {
-    pub fn new(stderr_is_terminal: bool) -> Self {
+    /// A progress line for this stderr; `stdout_is_terminal` says whether the
+    /// output shares the terminal (then the line makes way before output is written).
+    pub fn new(stderr_is_terminal: bool, stdout_is_terminal: bool) -> Self {
         Progress {
             enabled: stderr_is_terminal,
+            shares_terminal: stderr_is_terminal && stdout_is_terminal,
             last_drawn: None,
+        }
+    }
+
+    /// Erases the line if output is about to be written on the same terminal, so that
+    /// the output starts on a line of its own; the next update draws it again.
+    pub fn make_way_for_output(&mut self) {
+        if self.shares_terminal {
+            self.clear();
+            self.last_drawn = None;
         }
     }
 
@@ -139,8 +152,9 @@ fn progress_line(counts: Counts, failed: u64, crawling: Option<Crawling>) -> Str
     let done = counts.emitted;
     if let Some(crawling) = crawling {
         let queued = counts.admitted - done + counts.queued;
+        let hosts = if crawling.hosts == 1 { "host" } else { "hosts" };
         return format!(
-            "{done} done, {queued} queued, depth {}, {} hosts, {failed} failed",
+            "{done} done, {queued} queued, depth {}, {} {hosts}, {failed} failed",
             crawling.depth, crawling.hosts
         );
     }

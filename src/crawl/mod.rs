@@ -22,7 +22,7 @@ use std::sync::Arc;
 use url::Url;
 
 use crate::fetch::Fetcher;
-use crate::input::{InputItem, SkipReason, Target};
+use crate::input::{InputItem, Lineage, SkipReason, Target};
 use crate::pipeline::WorkSource;
 use crate::politeness::RequestGate;
 use crate::seen::Seen;
@@ -98,10 +98,11 @@ impl Crawl {
             if !self.limit_reached {
                 self.limit_reached = true;
                 log::warn!(
-                    "--max-pages {} reached: the first {} pages in breadth-first order were \
+                    "--max-pages {} reached: the first {} in breadth-first order {} \
                      fetched, the rest were not",
                     self.config.max_pages,
-                    self.pages
+                    plural(self.pages, "page", "pages"),
+                    if self.pages == 1 { "was" } else { "were" }
                 );
             }
             return false;
@@ -131,19 +132,28 @@ impl Crawl {
         if item.depth >= self.config.depth || self.limit_reached {
             return;
         }
-        let root = item
-            .root
-            .clone()
-            .unwrap_or_else(|| Arc::new(final_url.clone()));
+        let lineage = match (&item.lineage, &item.target) {
+            (Some(lineage), _) => Arc::clone(lineage),
+            (None, Ok(Target::Page(input))) => Arc::new(Lineage {
+                root: final_url.clone(),
+                input: input.clone(),
+            }),
+            // An --html document: its links are scoped against its own URL, and no
+            // credentials go anywhere.
+            (None, _) => Arc::new(Lineage {
+                root: final_url.clone(),
+                input: final_url.clone(),
+            }),
+        };
         for link in links {
-            let Some(target) = self.next_page(&root, link) else {
+            let Some(target) = self.next_page(&lineage.root, link) else {
                 continue;
             };
             let skipped = self.forbidden(&target).then_some(SkipReason::Robots);
             source.push(InputItem::found(
                 target,
                 item.depth + 1,
-                Arc::clone(&root),
+                Arc::clone(&lineage),
                 skipped,
             ));
         }
@@ -170,6 +180,11 @@ impl Crawl {
     }
 }
 
+/// `1 page`, `5 pages`.
+pub fn plural(count: u64, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
 /// The URL a page is fetched at: without its fragment.
 fn fetch_key(url: &Url) -> String {
     match url.fragment() {
@@ -187,7 +202,7 @@ fn fetch_key(url: &Url) -> String {
 pub struct WithSitemaps<I> {
     inputs: I,
     /// Each origin of the inputs, with the first input of that origin.
-    origins: Vec<(String, Arc<Url>)>,
+    origins: Vec<(String, Url)>,
     listed: std::vec::IntoIter<InputItem>,
     next_origin: usize,
     sitemaps: SitemapReader,
@@ -215,9 +230,15 @@ impl<I: Iterator<Item = InputItem>> WithSitemaps<I> {
 }
 
 impl SitemapReader {
-    /// The pages the sitemaps of `origin` list, as items scoped by `root` (the input
-    /// URL that named the origin: it is not fetched yet when its sitemaps are read).
-    fn listed(&self, origin: &str, root: &Arc<Url>) -> Vec<InputItem> {
+    /// The pages the sitemaps of `origin` list, as items scoped by the input URL that
+    /// named the origin (it is not fetched yet when its sitemaps are read), each
+    /// checked against its own origin's robots.txt.
+    fn listed(&self, origin: &str, input: &Url) -> Vec<InputItem> {
+        let lineage = Arc::new(Lineage {
+            root: input.clone(),
+            input: input.clone(),
+        });
+        let root = &lineage.root;
         let robots = self.robots.as_ref().map(|robots| robots.for_url(root));
         let start = match &robots {
             Some(robots) if !robots.sitemaps.is_empty() => robots.sitemaps.clone(),
@@ -235,11 +256,12 @@ impl SitemapReader {
                 taken.then_some(page)
             })
             .map(|page| {
-                let skipped = robots
+                let forbidden = self
+                    .robots
                     .as_ref()
-                    .is_some_and(|robots| !robots.allowed(&page))
-                    .then_some(SkipReason::Robots);
-                InputItem::found(page, 0, Arc::clone(root), skipped)
+                    .is_some_and(|robots| !robots.for_url(&page).allowed(&page));
+                let skipped = forbidden.then_some(SkipReason::Robots);
+                InputItem::found(page, 0, Arc::clone(&lineage), skipped)
             })
             .collect()
     }
@@ -253,7 +275,7 @@ impl<I: Iterator<Item = InputItem>> Iterator for WithSitemaps<I> {
             if let Ok(Target::Page(url)) = &item.target {
                 let origin = url.origin().ascii_serialization();
                 if !self.origins.iter().any(|(known, _)| *known == origin) {
-                    self.origins.push((origin, Arc::new(url.clone())));
+                    self.origins.push((origin, url.clone()));
                 }
             }
             return Some(item);

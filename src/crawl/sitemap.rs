@@ -12,7 +12,7 @@ use flate2::read::MultiGzDecoder;
 use quick_xml::events::Event;
 use url::Url;
 
-use crate::fetch::Fetcher;
+use crate::fetch::{FetchError, Fetcher};
 use crate::politeness::RequestGate;
 use crate::text::printable;
 
@@ -80,7 +80,15 @@ pub fn pages(fetcher: &Fetcher, gate: Option<&RequestGate>, start: Vec<Url>) -> 
 fn fetch(fetcher: &Fetcher, gate: Option<&RequestGate>, url: &Url) -> Result<Listing, String> {
     let resource = fetcher
         .fetch_resource(url, MAX_BYTES, false, gate)
-        .map_err(|error| error.to_string())?;
+        .map_err(|error| match error {
+            FetchError::TooLarge(_) => {
+                format!(
+                    "larger than {} MiB (the sitemaps.org limit)",
+                    MAX_BYTES >> 20
+                )
+            }
+            other => other.to_string(),
+        })?;
     if !(200..300).contains(&resource.status) {
         return Err(format!("HTTP {}", resource.status));
     }

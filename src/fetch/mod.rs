@@ -68,6 +68,17 @@ pub struct Page<'m> {
     pub reservation: Option<Permit<'m>>,
 }
 
+/// What bounds one fetch beyond the config: where credentials may go and where
+/// redirects may lead.
+#[derive(Clone, Copy, Default)]
+pub struct Bounds<'a> {
+    /// The URL whose origin receives credentials (`-H` ones, and its own userinfo as
+    /// Basic authentication); the URL fetched when `None`.
+    pub credentials_for: Option<&'a Url>,
+    /// Whether a redirect may lead to a URL (robots.txt, for a page a crawl found).
+    pub may_redirect_to: Option<&'a (dyn Fn(&Url) -> bool + Sync)>,
+}
+
 /// A resource fetched for the crawl itself (robots.txt, a sitemap).
 #[derive(Debug)]
 pub struct Resource {
@@ -106,6 +117,8 @@ pub enum FetchError {
     TooManyRedirects(u32),
     /// A redirect to a URL that is not http(s).
     RedirectNotHttp(Url),
+    /// A redirect to a URL robots.txt forbids (when crawling).
+    RedirectForbidden(Url),
     /// A redirect whose `Location` does not resolve to a URL.
     InvalidLocation {
         location: String,
@@ -157,6 +170,11 @@ impl fmt::Display for FetchError {
             FetchError::RedirectNotHttp(target) => write!(
                 f,
                 "redirected to {}, which is not an http(s) URL",
+                printable(&redacted(target))
+            ),
+            FetchError::RedirectForbidden(target) => write!(
+                f,
+                "redirected to {}, which robots.txt forbids",
                 printable(&redacted(target))
             ),
             FetchError::InvalidLocation { location, error } => write!(
@@ -276,6 +294,7 @@ impl Fetcher {
         url: &Url,
         memory: Option<BodyMemory<'m>>,
         gate: Option<&RequestGate>,
+        bounds: Bounds<'_>,
     ) -> Result<Page<'m>, FetchError> {
         let started = Instant::now();
         let mut attempt = 0;
@@ -283,7 +302,7 @@ impl Fetcher {
         loop {
             attempt += 1;
             let slot = gate.map(|gate| gate.enter(&RequestGate::host_of(url)));
-            let attempted = self.attempt(url, memory, slot.as_ref());
+            let attempted = self.attempt(url, memory, slot.as_ref(), bounds);
             drop(slot);
             let failure = match attempted {
                 Ok(page) => return Ok(page),
@@ -336,7 +355,7 @@ impl Fetcher {
     ) -> Result<Resource, FetchError> {
         let slot = gate.map(|gate| gate.enter(&RequestGate::host_of(url)));
         let deadline = Instant::now() + self.config.timeout;
-        let answer = self.follow_redirects(url, deadline);
+        let answer = self.follow_redirects(url, deadline, Bounds::default());
         if let Some(slot) = &slot {
             slot.started();
         }
@@ -378,9 +397,10 @@ impl Fetcher {
         url: &Url,
         memory: Option<BodyMemory<'m>>,
         slot: Option<&RequestSlot<'_>>,
+        bounds: Bounds<'_>,
     ) -> Result<Page<'m>, Failure> {
         let deadline = Instant::now() + self.config.timeout;
-        let answer = self.follow_redirects(url, deadline);
+        let answer = self.follow_redirects(url, deadline, bounds);
         if let Some(slot) = slot {
             slot.started();
         }
@@ -407,11 +427,13 @@ impl Fetcher {
         &self,
         url: &Url,
         deadline: Instant,
+        bounds: Bounds<'_>,
     ) -> Result<(Url, u32, Response<Body>), FetchError> {
+        let trusted = bounds.credentials_for.unwrap_or(url);
         let mut current = url.clone();
         let mut redirects = 0;
         loop {
-            let response = self.request(url, &current, deadline)?;
+            let response = self.request(trusted, &current, deadline)?;
             let Some(location) = self.location_to_follow(&response) else {
                 return Ok((current, redirects, response));
             };
@@ -419,6 +441,12 @@ impl Fetcher {
                 return Err(FetchError::TooManyRedirects(self.config.max_redirects));
             }
             current = resolve_redirect(&current, &location)?;
+            if bounds
+                .may_redirect_to
+                .is_some_and(|allowed| !allowed(&current))
+            {
+                return Err(FetchError::RedirectForbidden(current));
+            }
             redirects += 1;
             log::debug!(
                 "{}: redirect {redirects} to {}",
@@ -428,14 +456,15 @@ impl Fetcher {
         }
     }
 
-    /// One request to `current`, on the way to `asked`, with what is left of the time.
+    /// One request to `current`, with what is left of the time.
     ///
-    /// Credentials go only to the origin asked for, like curl: `-H` headers that carry
-    /// them, and the `user:password@` of the input URL as Basic authentication. The
-    /// userinfo itself never goes on the wire.
+    /// Credentials go only to the origin of `trusted` (the input asked for, or the
+    /// input a crawl's page descends from), like curl: `-H` headers that carry them,
+    /// and the `user:password@` of `trusted` as Basic authentication. The userinfo
+    /// itself never goes on the wire.
     fn request(
         &self,
-        asked: &Url,
+        trusted: &Url,
         current: &Url,
         deadline: Instant,
     ) -> Result<Response<Body>, FetchError> {
@@ -445,7 +474,7 @@ impl Fetcher {
         }
         let target = without_userinfo(current.clone());
         let mut request = self.agent.get(target.as_str());
-        let same_origin = current.origin() == asked.origin();
+        let same_origin = current.origin() == trusted.origin();
         let mut authorized = false;
         for (name, value) in &self.config.headers {
             if same_origin || !is_credential(name) {
@@ -454,7 +483,7 @@ impl Fetcher {
             }
         }
         if same_origin && !authorized {
-            if let Some(basic) = basic_authorization(asked) {
+            if let Some(basic) = basic_authorization(trusted) {
                 request = request.header(header::AUTHORIZATION, basic);
             }
         }

@@ -86,6 +86,13 @@ pub trait Job: Send + Sync + 'static {
     /// Works on `item`; parsing takes its units from `budget`.
     fn run(&self, item: &Self::Item, budget: &ParseBudget) -> Self::Outcome;
 
+    /// The outcome of `item` when it is known without any work (a bad input, a page
+    /// not to fetch): it is then settled as it is admitted, in admission order, without
+    /// going through the pool.
+    fn settled(&self, _item: &Self::Item) -> Option<Self::Outcome> {
+        None
+    }
+
     /// The outcome of an item whose work panicked (a bug): the run goes on.
     fn panicked(&self, item: &Self::Item) -> Self::Outcome;
 }
@@ -369,11 +376,18 @@ where
         if !self.consumer.admit(&item) {
             return;
         }
+        let settled = self.job.settled(&item);
         let item = Arc::new(item);
         let Ok(sequence) = self.window.admit(Arc::clone(&item)) else {
             // Callers admit only when there is room.
             return;
         };
+        if let Some(outcome) = settled {
+            if let Some((item, outcome)) = self.window.complete(sequence, outcome) {
+                self.consumer.finished(item, outcome);
+            }
+            return;
+        }
         let job = Arc::clone(&self.job);
         let budget = Arc::clone(&self.budget);
         let requested = Arc::clone(&self.stop.requested);

@@ -48,6 +48,10 @@ impl Job for Numbers {
         Ok(item * 10)
     }
 
+    fn settled(&self, item: &u64) -> Option<Self::Outcome> {
+        (*item >= 1000).then(|| Err(format!("item {item} settled")))
+    }
+
     fn panicked(&self, item: &u64) -> Self::Outcome {
         Err(format!("item {item} panicked"))
     }
@@ -284,4 +288,25 @@ fn a_slow_given_stream_does_not_hold_back_finished_items() {
     assert_eq!(emitted_rx.recv_timeout(LIMIT), Ok(1));
     let end = runner.join().expect("runner").expect("run");
     assert_eq!(end.emitted, 2);
+}
+
+#[test]
+fn settled_items_are_finished_in_order_without_the_pool() {
+    let (job, _release) = Numbers::new();
+    let started = Arc::clone(&job.started);
+    let mut recorder = Recorder::default();
+    let given = [1000u64, 1, 1001, 2, 1002].into_iter();
+    run(&config(4), job, given, &Stop::never(), &mut recorder).expect("run");
+    assert_eq!(emitted_items(&recorder), [1000, 1, 1001, 2, 1002]);
+    // Settled items are finished as they are admitted, in admission order.
+    let settled: Vec<u64> = recorder
+        .finished
+        .iter()
+        .copied()
+        .filter(|n| *n >= 1000)
+        .collect();
+    assert_eq!(settled, [1000, 1001, 1002]);
+    let mut ran = started.lock().expect("no poison").clone();
+    ran.sort_unstable();
+    assert_eq!(ran, [1, 2]);
 }

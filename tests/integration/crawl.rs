@@ -691,3 +691,101 @@ fn bad_crawl_values_are_usage_errors_and_fetch_nothing() {
     }
     assert_eq!(a.total_hits(), 0);
 }
+
+#[test]
+fn credentials_go_only_to_the_input_origin_whatever_the_crawl_reaches() {
+    let same_host_other_port = Server::start();
+    let other_host = Server::start_on("127.0.0.2");
+    for server in [&same_host_other_port, &other_host] {
+        server.page("/there", page(&[]));
+    }
+    let a = Server::start();
+    let there = [same_host_other_port.url("/there"), other_host.url("/there")];
+    a.page("/", page(&["/inside", &there[0], &there[1]]));
+    a.page("/inside", page(&[]));
+    let input = a.url("/").replacen("http://", "http://ann:pw@", 1);
+    let out = run([
+        "--depth",
+        "1",
+        "--scope",
+        "any",
+        "--ignore-robots",
+        "-H",
+        "Cookie: session=42",
+        &input,
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for path in ["/", "/inside"] {
+        let request = &a.requests(path)[0];
+        assert_eq!(request.header("cookie"), Some("session=42"), "{path}");
+        assert_eq!(
+            request.header("authorization"),
+            Some("Basic YW5uOnB3"),
+            "{path}"
+        );
+    }
+    for server in [&same_host_other_port, &other_host] {
+        let request = &server.requests("/there")[0];
+        assert_eq!(request.header("cookie"), None);
+        assert_eq!(request.header("authorization"), None);
+    }
+}
+
+#[test]
+fn a_redirect_of_a_page_found_obeys_robots_txt_where_it_leads() {
+    let a = Server::start();
+    a.page(
+        "/robots.txt",
+        Response::typed("text/plain", "User-agent: *\nDisallow: /private\n"),
+    );
+    a.page("/", page(&["/go"]));
+    a.page("/go", Response::redirect(302, "/private/x"));
+    a.page("/private/x", page(&[]));
+    let out = run(["--depth", "1", "-o", "jsonl", &a.url("/")]);
+    assert_eq!(
+        out.stdout,
+        lines(&[
+            link(&a.url("/"), &a.url("/go"), 0),
+            skipped(&a.url("/go"), 1)
+        ])
+    );
+    assert_eq!((out.stderr.as_str(), out.code), ("", 0));
+    assert_eq!(a.hits("/private/x"), 0);
+}
+
+#[test]
+fn sitemap_pages_obey_their_own_origin_and_are_not_failures_when_not_pages() {
+    let b = Server::start_on("127.0.0.2");
+    b.page(
+        "/robots.txt",
+        Response::typed("text/plain", "User-agent: *\nDisallow: /closed\n"),
+    );
+    b.page("/open", page(&["/o"]));
+    b.page("/closed", page(&["/c"]));
+    let a = Server::start();
+    a.page("/", page(&[]));
+    a.page(
+        "/sitemap.xml",
+        Response::typed(
+            "application/xml",
+            format!(
+                "<urlset><url><loc>/doc.pdf</loc></url><url><loc>{}</loc></url>\
+                 <url><loc>{}</loc></url></urlset>",
+                b.url("/open"),
+                b.url("/closed")
+            ),
+        ),
+    );
+    a.page("/doc.pdf", Response::typed("application/pdf", "%PDF-1.4"));
+    let out = run(["--sitemap", "--scope", "any", "-o", "jsonl", &a.url("/")]);
+    assert_eq!(
+        out.stdout,
+        lines(&[
+            link(&b.url("/open"), &b.url("/o"), 0),
+            skipped(&b.url("/closed"), 0)
+        ])
+    );
+    assert_eq!((out.stderr.as_str(), out.code), ("", 0));
+    assert_eq!(b.hits("/closed"), 0);
+    assert_eq!(b.hits("/robots.txt"), 1);
+}
