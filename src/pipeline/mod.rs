@@ -324,6 +324,12 @@ where
                 };
                 self.admit(item);
             }
+            // Items settled as they were admitted may be ready, and emitting them may
+            // discover more: nothing else would wake the wait below for them.
+            if self.emit_ready()? {
+                unflushed = true;
+                continue;
+            }
             if self.window.is_empty() && self.source.is_exhausted() {
                 return Ok(());
             }
