@@ -101,7 +101,7 @@ fn extract_links(mut config: Config) -> Status {
         .politeness
         .map(|politeness| Arc::new(RequestGate::new(politeness)));
     let pipeline = match gate {
-        Some(_) => PipelineConfig::with_waiting_room(config.pipeline.jobs),
+        Some(_) => PipelineConfig::with_lanes(config.pipeline.jobs),
         None => config.pipeline,
     };
     let fetcher = Arc::new(Fetcher::new(config.fetch));

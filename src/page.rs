@@ -12,8 +12,8 @@ use crate::fetch::{BodyMemory, Bounds, FetchError, Fetcher};
 use crate::html_file::{self, HtmlConfig};
 use crate::input::{InputItem, Lineage, SkipReason, Target};
 use crate::limits::TooLargeForMemory;
-use crate::pipeline::{Budget, Job, ParseBudget};
-use crate::politeness::RequestGate;
+use crate::pipeline::{Budget, Job, Lane, NotNow, ParseBudget};
+use crate::politeness::{NotYet, RequestGate, RequestSlot};
 use crate::text::{printable, redacted};
 use crate::units::human_size;
 
@@ -136,6 +136,7 @@ impl PageJob {
         &self,
         url: &Url,
         lineage: Option<&Lineage>,
+        slot: Option<RequestSlot>,
         parse: &ParseBudget,
     ) -> Result<(Url, Vec<Url>), PageError> {
         let bodies = self.memory.as_ref().map(|memory| BodyMemory {
@@ -156,7 +157,7 @@ impl PageJob {
         };
         let page = self
             .fetcher
-            .fetch(url, bodies, self.gate.as_deref(), bounds)?;
+            .fetch(url, bodies, self.gate.as_ref(), slot, bounds)?;
         if page.redirects > 0 {
             log::info!(
                 "{}: redirected to {}",
@@ -229,13 +230,15 @@ impl PageJob {
 impl Job for PageJob {
     type Item = InputItem;
     type Outcome = PageOutcome;
+    /// The slot of the page's first request, taken before its job starts.
+    type Turn = RequestSlot;
 
-    fn run(&self, item: &InputItem, parse: &ParseBudget) -> PageOutcome {
+    fn run(&self, item: &InputItem, slot: Option<RequestSlot>, parse: &ParseBudget) -> PageOutcome {
         let lineage = item.lineage.as_deref();
         let extracted = match &item.target {
-            Ok(Target::Page(url)) => self.page(url, lineage, parse),
+            Ok(Target::Page(url)) => self.page(url, lineage, slot, parse),
             Ok(Target::Found(url)) => match Url::parse(url) {
-                Ok(url) => self.page(&url, lineage, parse),
+                Ok(url) => self.page(&url, lineage, slot, parse),
                 // Written by the url crate: it parses again.
                 Err(_) => Err(PageError::Internal),
             },
@@ -253,6 +256,32 @@ impl Job for PageJob {
             }
             Err(error) => PageOutcome::Failed(error),
         }
+    }
+
+    /// With politeness, a page waits in its host's lane for a request slot.
+    fn lane(&self, item: &InputItem) -> Option<Lane> {
+        self.gate.as_ref()?;
+        let host = match &item.target {
+            Ok(Target::Page(url)) => RequestGate::host_of(url),
+            Ok(Target::Found(url)) => RequestGate::host_of(&Url::parse(url).ok()?),
+            _ => return None,
+        };
+        Some(Lane::from(host))
+    }
+
+    fn try_start(&self, host: &str) -> Result<RequestSlot, NotNow> {
+        let Some(gate) = &self.gate else {
+            return Err(NotNow::AllBusy);
+        };
+        gate.try_enter(host).map_err(|not_yet| match not_yet {
+            NotYet::AllBusy => NotNow::AllBusy,
+            NotYet::HostBusy => NotNow::LaneBusy,
+            NotYet::HostUntil(when) => NotNow::LaneUntil(when),
+        })
+    }
+
+    fn changes(&self) -> Option<crossbeam_channel::Receiver<()>> {
+        self.gate.as_ref().map(|gate| gate.changes())
     }
 
     fn settled(&self, item: &InputItem) -> Option<PageOutcome> {

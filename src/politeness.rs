@@ -6,10 +6,17 @@
 //! flight in all, fewer than `--per-host` to its host, `--delay` or the host's
 //! `Crawl-delay` since the last start to that host), then starts at once. A thread
 //! that waits holds nothing: no slot another host could use is kept idle.
+//!
+//! The pipeline does not wait at all: it asks [`RequestGate::try_enter`] for the first
+//! request of each page and starts the page's job only with a slot in hand, keeping
+//! the pages of a busy host queued while other hosts' pages run; the gate tells it
+//! when a slot may have become free ([`RequestGate::changes`]).
 
 use std::collections::HashMap;
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, Receiver, Sender};
 
 use url::Url;
 
@@ -30,6 +37,9 @@ pub struct RequestGate {
     config: PolitenessConfig,
     state: Mutex<State>,
     changed: Condvar,
+    /// A token sent (if none is waiting) whenever a request may have become possible.
+    change_tx: Sender<()>,
+    change_rx: Receiver<()>,
 }
 
 #[derive(Debug, Default)]
@@ -54,13 +64,25 @@ struct Host {
 
 /// A request in flight, to `host`; it ends when dropped.
 #[derive(Debug)]
-pub struct RequestSlot<'a> {
-    gate: &'a RequestGate,
+pub struct RequestSlot {
+    gate: Arc<RequestGate>,
     host: String,
-    started: std::cell::Cell<bool>,
+    started: std::sync::atomic::AtomicBool,
 }
 
-impl RequestSlot<'_> {
+/// Why a request may not start now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotYet {
+    /// `--jobs` requests are in flight: none may start before one ends.
+    AllBusy,
+    /// Its host is at `--per-host`, or waits for an answer to begin: not before a
+    /// request to it ends or begins.
+    HostBusy,
+    /// Its host's gap (`--delay`, `Crawl-delay`) ends then.
+    HostUntil(Instant),
+}
+
+impl RequestSlot {
     /// Says that the server has the request (its answer began to arrive).
     pub fn started(&self) {
         self.gate.started(self);
@@ -69,11 +91,20 @@ impl RequestSlot<'_> {
 
 impl RequestGate {
     pub fn new(config: PolitenessConfig) -> Self {
+        let (change_tx, change_rx) = bounded(1);
         RequestGate {
             config,
             state: Mutex::new(State::default()),
             changed: Condvar::new(),
+            change_tx,
+            change_rx,
         }
+    }
+
+    /// Receives a token whenever a request that had to wait may start now (a request
+    /// ended or got its answer, a gap changed). One receiver is meant to listen.
+    pub fn changes(&self) -> Receiver<()> {
+        self.change_rx.clone()
     }
 
     /// The host a request to `url` counts against: its name (or address), port
@@ -83,16 +114,16 @@ impl RequestGate {
     }
 
     /// Waits until a request to `host` may start, and starts it.
-    pub fn enter(&self, host: &str) -> RequestSlot<'_> {
+    pub fn enter(self: &Arc<Self>, host: &str) -> RequestSlot {
         let mut state = self.lock();
         loop {
             let now = Instant::now();
             match self.wait_needed(&mut state, host, now) {
-                Wait::None => break,
-                Wait::ForRelease => {
+                None => break,
+                Some(NotYet::AllBusy | NotYet::HostBusy) => {
                     state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
                 }
-                Wait::Until(at) => {
+                Some(NotYet::HostUntil(at)) => {
                     let left = at.saturating_duration_since(now);
                     state = self
                         .changed
@@ -102,6 +133,19 @@ impl RequestGate {
                 }
             }
         }
+        self.start(&mut state, host)
+    }
+
+    /// Starts a request to `host` if it may start now; else says until when not.
+    pub fn try_enter(self: &Arc<Self>, host: &str) -> Result<RequestSlot, NotYet> {
+        let mut state = self.lock();
+        match self.wait_needed(&mut state, host, Instant::now()) {
+            None => Ok(self.start(&mut state, host)),
+            Some(not_yet) => Err(not_yet),
+        }
+    }
+
+    fn start(self: &Arc<Self>, state: &mut State, host: &str) -> RequestSlot {
         state.in_flight += 1;
         let entry = state.hosts.entry(host.to_owned()).or_default();
         entry.in_flight += 1;
@@ -109,16 +153,16 @@ impl RequestGate {
         entry.last_start = Some(Instant::now());
         entry.starting = true;
         RequestSlot {
-            gate: self,
+            gate: Arc::clone(self),
             host: host.to_owned(),
-            started: std::cell::Cell::new(false),
+            started: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
     /// The request of `slot` reached the server (its answer began): gaps count from
     /// now, and the next request to the host may be let in.
-    fn started(&self, slot: &RequestSlot<'_>) {
-        if slot.started.replace(true) {
+    fn started(&self, slot: &RequestSlot) {
+        if slot.started.swap(true, std::sync::atomic::Ordering::SeqCst) {
             return;
         }
         let mut state = self.lock();
@@ -127,31 +171,36 @@ impl RequestGate {
             entry.last_start = Some(Instant::now());
         }
         drop(state);
-        self.changed.notify_all();
+        self.wake();
     }
 
-    /// What a request to `host` must wait for now.
-    fn wait_needed(&self, state: &mut State, host: &str, now: Instant) -> Wait {
+    /// Tells whoever waits that a request may have become possible.
+    fn wake(&self) {
+        self.changed.notify_all();
+        // Full when a token is already waiting: one is enough.
+        let _ = self.change_tx.try_send(());
+    }
+
+    /// What a request to `host` must wait for now, if anything.
+    fn wait_needed(&self, state: &mut State, host: &str, now: Instant) -> Option<NotYet> {
         if state.in_flight >= self.config.jobs {
-            return Wait::ForRelease;
+            return Some(NotYet::AllBusy);
         }
-        let Some(entry) = state.hosts.get(host) else {
-            return Wait::None;
-        };
+        let entry = state.hosts.get(host)?;
         if self
             .config
             .per_host
             .is_some_and(|cap| entry.in_flight >= cap)
         {
-            return Wait::ForRelease;
+            return Some(NotYet::HostBusy);
         }
         let gap = self.config.delay.max(entry.crawl_delay);
         if !gap.is_zero() && entry.starting {
-            return Wait::ForRelease;
+            return Some(NotYet::HostBusy);
         }
         match entry.last_start {
-            Some(last) if now < last + gap => Wait::Until(last + gap),
-            _ => Wait::None,
+            Some(last) if now < last + gap => Some(NotYet::HostUntil(last + gap)),
+            _ => None,
         }
     }
 
@@ -161,7 +210,7 @@ impl RequestGate {
         let mut state = self.lock();
         state.hosts.entry(host.to_owned()).or_default().crawl_delay = delay;
         drop(state);
-        self.changed.notify_all();
+        self.wake();
     }
 
     /// The most requests seen in flight to `host` at once (for tests and `-vv`).
@@ -182,13 +231,7 @@ impl RequestGate {
     }
 }
 
-enum Wait {
-    None,
-    ForRelease,
-    Until(Instant),
-}
-
-impl Drop for RequestSlot<'_> {
+impl Drop for RequestSlot {
     fn drop(&mut self) {
         self.gate.started(self);
         let mut state = self.gate.lock();
@@ -197,7 +240,7 @@ impl Drop for RequestSlot<'_> {
             entry.in_flight = entry.in_flight.saturating_sub(1);
         }
         drop(state);
-        self.gate.changed.notify_all();
+        self.gate.wake();
     }
 }
 
@@ -280,5 +323,36 @@ mod tests {
         };
         let _slot = gate.enter("a.test");
         assert!(first.elapsed() >= Duration::from_millis(40));
+    }
+
+    #[test]
+    fn try_enter_says_why_a_request_may_not_start_yet() {
+        let gate = gate(2, Some(1), 0);
+        let changes = gate.changes();
+        let a = gate.try_enter("a.test").expect("a first request");
+        assert_eq!(gate.try_enter("a.test").err(), Some(NotYet::HostBusy));
+        let _b = gate.try_enter("b.test").expect("another host");
+        assert_eq!(gate.try_enter("c.test").err(), Some(NotYet::AllBusy));
+        while changes.try_recv().is_ok() {}
+        drop(a);
+        assert_eq!(changes.try_recv(), Ok(()));
+        assert!(gate.try_enter("a.test").is_ok());
+    }
+
+    #[test]
+    fn try_enter_gives_the_end_of_the_gap() {
+        let gate = gate(4, None, 50);
+        let before = Instant::now();
+        let a = gate.try_enter("a.test").expect("a first request");
+        // Until its answer begins, the next one waits for it.
+        assert_eq!(gate.try_enter("a.test").err(), Some(NotYet::HostBusy));
+        a.started();
+        match gate.try_enter("a.test") {
+            Err(NotYet::HostUntil(when)) => {
+                assert!(when >= before + Duration::from_millis(50), "{when:?}");
+            }
+            other => panic!("expected a gap, got {other:?}"),
+        }
+        assert!(gate.try_enter("b.test").is_ok());
     }
 }

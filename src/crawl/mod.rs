@@ -246,7 +246,7 @@ impl SitemapReader {
                 .into_iter()
                 .collect(),
         };
-        let pages = sitemap::pages(&self.fetcher, self.gate.as_deref(), start);
+        let pages = sitemap::pages(&self.fetcher, self.gate.as_ref(), start);
         log::info!("{origin}: the sitemaps list {} pages", pages.len());
         pages
             .into_iter()

@@ -121,7 +121,7 @@ impl RobotsCache {
         let Ok(robots_url) = Url::parse(&format!("{origin}/robots.txt")) else {
             return Robots::allow_all();
         };
-        let gate = self.gate.as_deref();
+        let gate = self.gate.as_ref();
         let answer = self
             .fetcher
             .fetch_resource(&robots_url, MAX_BYTES, true, gate);

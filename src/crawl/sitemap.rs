@@ -7,6 +7,7 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::io::Read;
+use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
 use quick_xml::events::Event;
@@ -34,7 +35,7 @@ pub struct Listing {
 
 /// The pages listed by the sitemaps at `start` (and the index files they lead to), in
 /// order, each at most once.
-pub fn pages(fetcher: &Fetcher, gate: Option<&RequestGate>, start: Vec<Url>) -> Vec<Url> {
+pub fn pages(fetcher: &Fetcher, gate: Option<&Arc<RequestGate>>, start: Vec<Url>) -> Vec<Url> {
     let mut queue: VecDeque<Url> = start.into();
     let mut read: HashSet<String> = HashSet::new();
     let mut pages = Vec::new();
@@ -77,7 +78,7 @@ pub fn pages(fetcher: &Fetcher, gate: Option<&RequestGate>, start: Vec<Url>) -> 
 }
 
 /// One sitemap file, fetched and read.
-fn fetch(fetcher: &Fetcher, gate: Option<&RequestGate>, url: &Url) -> Result<Listing, String> {
+fn fetch(fetcher: &Fetcher, gate: Option<&Arc<RequestGate>>, url: &Url) -> Result<Listing, String> {
     let resource = fetcher
         .fetch_resource(url, MAX_BYTES, false, gate)
         .map_err(|error| match error {

@@ -8,6 +8,7 @@ pub use body::Coding;
 
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use ureq::http::{header, HeaderName, HeaderValue, Response, StatusCode};
@@ -289,11 +290,13 @@ impl Fetcher {
     ///
     /// Each attempt enters `gate` first, if given: it waits there, holding nothing,
     /// until politeness lets the request start; backoff between attempts holds no slot.
+    /// The first attempt uses `entered` instead, when the caller already holds a slot.
     pub fn fetch<'m>(
         &self,
         url: &Url,
         memory: Option<BodyMemory<'m>>,
-        gate: Option<&RequestGate>,
+        gate: Option<&Arc<RequestGate>>,
+        mut entered: Option<RequestSlot>,
         bounds: Bounds<'_>,
     ) -> Result<Page<'m>, FetchError> {
         let started = Instant::now();
@@ -301,7 +304,9 @@ impl Fetcher {
         let mut out_of_files = 0;
         loop {
             attempt += 1;
-            let slot = gate.map(|gate| gate.enter(&RequestGate::host_of(url)));
+            let slot = entered
+                .take()
+                .or_else(|| gate.map(|gate| gate.enter(&RequestGate::host_of(url))));
             let attempted = self.attempt(url, memory, slot.as_ref(), bounds);
             drop(slot);
             let failure = match attempted {
@@ -351,7 +356,7 @@ impl Fetcher {
         url: &Url,
         max_bytes: u64,
         truncate: bool,
-        gate: Option<&RequestGate>,
+        gate: Option<&Arc<RequestGate>>,
     ) -> Result<Resource, FetchError> {
         let slot = gate.map(|gate| gate.enter(&RequestGate::host_of(url)));
         let deadline = Instant::now() + self.config.timeout;
@@ -396,7 +401,7 @@ impl Fetcher {
         &self,
         url: &Url,
         memory: Option<BodyMemory<'m>>,
-        slot: Option<&RequestSlot<'_>>,
+        slot: Option<&RequestSlot>,
         bounds: Bounds<'_>,
     ) -> Result<Page<'m>, Failure> {
         let deadline = Instant::now() + self.config.timeout;

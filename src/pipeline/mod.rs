@@ -17,13 +17,20 @@
 //! emission is in admission order, that order is the same on every run, whatever the
 //! pool's timing.
 //!
+//! An item may have to wait for its turn before its job starts (a crawl's page, for
+//! its host's politeness): the job names the item's [`Lane`], and the engine starts
+//! the earliest waiting item of each lane the job lets go, so that a busy lane never
+//! keeps the pool from another lane's work, and no pool thread waits for a turn.
+//!
 //! Nothing here knows about pages or HTTP: the [`Job`] does the work, the
 //! [`Consumer`] writes the results.
 
 mod budget;
+mod lanes;
 mod window;
 
 pub use budget::{Budget, OverBudget, ParseBudget, Permit};
+pub use lanes::Lane;
 pub use window::OrderedWindow;
 
 use std::collections::VecDeque;
@@ -31,8 +38,10 @@ use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
-use crossbeam_channel::{bounded, never, select, unbounded, Receiver, Sender};
+use crossbeam_channel::{at, bounded, never, select, unbounded, Receiver, Sender};
+use lanes::Lanes;
 use rayon::ThreadPool;
 
 /// How wide the pipeline runs.
@@ -40,12 +49,14 @@ use rayon::ThreadPool;
 pub struct PipelineConfig {
     /// Items worked on at once (`--jobs`).
     pub jobs: usize,
-    /// Threads in the pool: `jobs`, or more when jobs may wait for their turn at a
-    /// host (politeness), so that a waiting job never keeps another host's work from a
-    /// thread.
+    /// Threads in the pool: `jobs`, or more when items wait in lanes: a job may then
+    /// wait again inside (a retry), and the items started meanwhile need threads.
     pub threads: usize,
     /// Units of the [`ParseBudget`] handed to every job.
     pub parse_budget: u64,
+    /// How many items may be in flight, waiting for their lane, or done and waiting
+    /// for an earlier one to be emitted.
+    pub window: usize,
 }
 
 /// The most threads a pool gets, however wide the window.
@@ -60,31 +71,61 @@ impl PipelineConfig {
             jobs,
             threads: jobs,
             parse_budget: cores.min(jobs) as u64,
+            // Enough to keep every worker busy behind one slow item, few enough that
+            // memory stays flat.
+            window: (jobs * 4).max(64),
         }
     }
 
-    /// As [`new`](Self::new), with a thread for every item of the window: jobs may
-    /// wait (outside the pool's `jobs` slots) for their host's turn.
-    pub fn with_waiting_room(jobs: usize) -> Self {
+    /// As [`new`](Self::new), for items that wait in lanes: a window wide enough to
+    /// hold the next pages of every host even when the order lists one host's pages
+    /// by the thousand (a crawl's breadth-first order), so that the other hosts have
+    /// work; and a thread for each item that may run beside one waiting in a retry.
+    pub fn with_lanes(jobs: usize) -> Self {
         let mut config = Self::new(jobs);
-        config.threads = config.window().min(MAX_THREADS);
+        config.threads = (config.jobs * 2).min(MAX_THREADS);
+        config.window = (config.jobs * 256).clamp(MIN_LANES_WINDOW, MAX_LANES_WINDOW);
         config
     }
-
-    /// How many items may be in flight or waiting for an earlier one: enough to keep
-    /// every worker busy behind one slow item, few enough that memory stays flat.
-    fn window(&self) -> usize {
-        (self.jobs * 4).max(64)
-    }
 }
+
+/// The window with lanes: a finished item waiting in it holds its links (a few KiB),
+/// so 8,192 of them stay within tens of MiB.
+const MIN_LANES_WINDOW: usize = 1024;
+const MAX_LANES_WINDOW: usize = 8192;
 
 /// The work done on one item, on a pool thread.
 pub trait Job: Send + Sync + 'static {
     type Item: Send + Sync + 'static;
     type Outcome: Send + 'static;
+    /// What an item that waited in a lane holds while it runs (its request's slot).
+    type Turn: Send + 'static;
 
-    /// Works on `item`; parsing takes its units from `budget`.
-    fn run(&self, item: &Self::Item, budget: &ParseBudget) -> Self::Outcome;
+    /// Works on `item`, with the turn it was given if it waited in a lane; parsing
+    /// takes its units from `budget`.
+    fn run(
+        &self,
+        item: &Self::Item,
+        turn: Option<Self::Turn>,
+        budget: &ParseBudget,
+    ) -> Self::Outcome;
+
+    /// The lane `item` waits in until [`try_start`](Self::try_start) gives it a turn,
+    /// or `None` to start it as soon as it is admitted.
+    fn lane(&self, _item: &Self::Item) -> Option<Lane> {
+        None
+    }
+
+    /// A turn for the next item of `lane`, or why not now.
+    fn try_start(&self, _lane: &str) -> Result<Self::Turn, NotNow> {
+        Err(NotNow::AllBusy)
+    }
+
+    /// Receives a token whenever a lane that could not start may start now (besides
+    /// the end of a job, which the engine sees itself).
+    fn changes(&self) -> Option<Receiver<()>> {
+        None
+    }
 
     /// The outcome of `item` when it is known without any work (a bad input, a page
     /// not to fetch): it is then settled as it is admitted, in admission order, without
@@ -95,6 +136,17 @@ pub trait Job: Send + Sync + 'static {
 
     /// The outcome of an item whose work panicked (a bug): the run goes on.
     fn panicked(&self, item: &Self::Item) -> Self::Outcome;
+}
+
+/// Why no item of a lane may start now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotNow {
+    /// No item of any lane may start before something ends.
+    AllBusy,
+    /// Not before something ends, or a change comes.
+    LaneBusy,
+    /// Not before then.
+    LaneUntil(Instant),
 }
 
 /// Where outcomes go, on the thread that called [`run`].
@@ -276,12 +328,16 @@ where
         .build()
         .map_err(|e| io::Error::other(format!("cannot start worker threads: {e}")))?;
     let (result_tx, result_rx) = unbounded();
+    let changes = job.changes().unwrap_or_else(never);
     let mut engine = Engine {
         pool,
         job: Arc::new(job),
         budget: Arc::new(ParseBudget::new(config.parse_budget)),
-        window: OrderedWindow::new(config.window()),
-        source: WorkSource::spawn(given, config.window())?,
+        window: OrderedWindow::new(config.window),
+        source: WorkSource::spawn(given, config.window)?,
+        lanes: Lanes::default(),
+        next_turn: None,
+        changes,
         result_tx,
         result_rx,
         stop,
@@ -303,6 +359,11 @@ struct Engine<'a, J: Job, C> {
     budget: Arc<ParseBudget>,
     window: OrderedWindow<Arc<J::Item>, J::Outcome>,
     source: WorkSource<J::Item>,
+    /// Admitted items waiting for their lane's turn.
+    lanes: Lanes<Arc<J::Item>>,
+    /// When a lane's turn comes, if one waits for a time.
+    next_turn: Option<Instant>,
+    changes: Receiver<()>,
     result_tx: Sender<(u64, J::Outcome)>,
     result_rx: Receiver<(u64, J::Outcome)>,
     stop: &'a Stop,
@@ -333,6 +394,7 @@ where
             if self.window.is_empty() && self.source.is_exhausted() {
                 return Ok(());
             }
+            self.start_waiting();
             if unflushed {
                 self.consumer.flush()?;
                 unflushed = false;
@@ -355,7 +417,10 @@ where
         } else {
             &no_items
         };
+        let turn_due = self.next_turn.map_or_else(never, at);
         select! {
+            recv(self.changes) -> _ => {},
+            recv(turn_due) -> _ => {},
             recv(given) -> item => match item {
                 Ok(item) => self.admit(item),
                 Err(_) => self.source.given_open = false,
@@ -394,6 +459,40 @@ where
             }
             return;
         }
+        match self.job.lane(&item) {
+            Some(lane) => self.lanes.push(lane, sequence, item),
+            None => self.spawn(sequence, item, None),
+        }
+    }
+
+    /// Starts the earliest waiting item of every lane that may start one, in order
+    /// of those items, as long as the job gives turns.
+    fn start_waiting(&mut self) {
+        self.next_turn = None;
+        if self.lanes.is_empty() {
+            return;
+        }
+        let mut from = 0;
+        while let Some((sequence, lane)) = self.lanes.head_from(from) {
+            from = sequence + 1;
+            match self.job.try_start(&lane) {
+                Ok(turn) => {
+                    if let Some((sequence, item)) = self.lanes.pop(&lane) {
+                        self.spawn(sequence, item, Some(turn));
+                    }
+                    // The lane's next item, if any, is visited later in this pass.
+                }
+                Err(NotNow::AllBusy) => return,
+                Err(NotNow::LaneBusy) => {}
+                Err(NotNow::LaneUntil(when)) => {
+                    self.next_turn = Some(self.next_turn.map_or(when, |next| next.min(when)));
+                }
+            }
+        }
+    }
+
+    /// Runs the job of item `sequence` on the pool.
+    fn spawn(&self, sequence: u64, item: Arc<J::Item>, turn: Option<J::Turn>) {
         let job = Arc::clone(&self.job);
         let budget = Arc::clone(&self.budget);
         let requested = Arc::clone(&self.stop.requested);
@@ -402,7 +501,7 @@ where
             if requested.load(Ordering::SeqCst) {
                 return;
             }
-            let outcome = catch_unwind(AssertUnwindSafe(|| job.run(&item, &budget)))
+            let outcome = catch_unwind(AssertUnwindSafe(|| job.run(&item, turn, &budget)))
                 .unwrap_or_else(|_| job.panicked(&item));
             // The receiver is gone only when the run already ended.
             let _ = result_tx.send((sequence, outcome));

@@ -35,8 +35,9 @@ impl Numbers {
 impl Job for Numbers {
     type Item = u64;
     type Outcome = Result<u64, String>;
+    type Turn = ();
 
-    fn run(&self, item: &u64, budget: &ParseBudget) -> Self::Outcome {
+    fn run(&self, item: &u64, _turn: Option<()>, budget: &ParseBudget) -> Self::Outcome {
         self.started.lock().map_err(|e| e.to_string())?.push(*item);
         if self.held.contains(item) {
             self.release
@@ -117,6 +118,7 @@ fn config(jobs: usize) -> PipelineConfig {
         jobs,
         threads: jobs,
         parse_budget: 1,
+        window: (jobs * 4).max(64),
     }
 }
 
@@ -309,4 +311,153 @@ fn settled_items_are_finished_in_order_without_the_pool() {
     let mut ran = started.lock().expect("no poison").clone();
     ran.sort_unstable();
     assert_eq!(ran, [1, 2]);
+}
+
+/// Items in lanes: item `n` is in lane `n / 10` ("0", "1", …), each lane runs one item
+/// at a time, two in all; lane "9" may not start before `opens`.
+struct Laned {
+    numbers: Numbers,
+    running: Arc<Mutex<Vec<String>>>,
+    most_per_lane: Arc<Mutex<usize>>,
+    opens: Instant,
+    changes: (Sender<()>, Receiver<()>),
+}
+
+struct LaneTurn {
+    lane: String,
+    running: Arc<Mutex<Vec<String>>>,
+    changed: Sender<()>,
+}
+
+impl Drop for LaneTurn {
+    fn drop(&mut self) {
+        if let Ok(mut running) = self.running.lock() {
+            if let Some(at) = running.iter().position(|lane| *lane == self.lane) {
+                running.remove(at);
+            }
+        }
+        let _ = self.changed.try_send(());
+    }
+}
+
+impl Laned {
+    fn new(numbers: Numbers, opens: Instant) -> Self {
+        Laned {
+            numbers,
+            running: Arc::default(),
+            most_per_lane: Arc::default(),
+            opens,
+            changes: bounded(1),
+        }
+    }
+}
+
+impl Job for Laned {
+    type Item = u64;
+    type Outcome = Result<u64, String>;
+    type Turn = LaneTurn;
+
+    fn run(&self, item: &u64, turn: Option<LaneTurn>, budget: &ParseBudget) -> Self::Outcome {
+        let turn = turn.ok_or(format!("item {item} ran without a turn"))?;
+        if turn.lane == "9" && Instant::now() < self.opens {
+            return Err(format!("item {item} started before its lane opened"));
+        }
+        self.numbers.run(item, None, budget)
+    }
+
+    fn lane(&self, item: &u64) -> Option<Lane> {
+        Some(Lane::from((item / 10).to_string()))
+    }
+
+    fn try_start(&self, lane: &str) -> Result<LaneTurn, NotNow> {
+        if lane == "9" && Instant::now() < self.opens {
+            return Err(NotNow::LaneUntil(self.opens));
+        }
+        let mut running = self.running.lock().map_err(|_| NotNow::AllBusy)?;
+        if running.len() >= 2 {
+            return Err(NotNow::AllBusy);
+        }
+        if running.iter().any(|other| other == lane) {
+            return Err(NotNow::LaneBusy);
+        }
+        running.push(lane.to_owned());
+        if let Ok(mut most) = self.most_per_lane.lock() {
+            let per_lane = running.iter().filter(|other| *other == lane).count();
+            *most = (*most).max(per_lane);
+        }
+        Ok(LaneTurn {
+            lane: lane.to_owned(),
+            running: Arc::clone(&self.running),
+            changed: self.changes.0.clone(),
+        })
+    }
+
+    fn changes(&self) -> Option<Receiver<()>> {
+        Some(self.changes.1.clone())
+    }
+
+    fn panicked(&self, item: &u64) -> Self::Outcome {
+        self.numbers.panicked(item)
+    }
+}
+
+#[test]
+fn a_busy_lane_does_not_keep_other_lanes_from_starting() {
+    let (mut numbers, release) = Numbers::new();
+    // Item 0 holds lane "0" until lane "1"'s three items are done: they can be done
+    // only if they start while lane "0"'s later items wait.
+    numbers.held = vec![0];
+    let started = Arc::clone(&numbers.started);
+    let job = Laned::new(numbers, Instant::now());
+    let most_per_lane = Arc::clone(&job.most_per_lane);
+    let mut recorder = Recorder {
+        release_after: Some((3, release)),
+        ..Recorder::default()
+    };
+    let items = [0, 1, 2, 10, 11, 12];
+    let end = run(
+        &config(8),
+        job,
+        items.into_iter(),
+        &Stop::never(),
+        &mut recorder,
+    )
+    .expect("run");
+    assert_eq!(emitted_items(&recorder), items);
+    assert!(
+        recorder.emitted.iter().all(|(_, outcome)| outcome.is_ok()),
+        "{:?}",
+        recorder.emitted
+    );
+    let mut started = started.lock().expect("started").clone();
+    // 0 and 10 start together; the rest one after the other.
+    started[..2].sort_unstable();
+    assert_eq!(started, vec![0, 10, 11, 12, 1, 2]);
+    assert_eq!(*most_per_lane.lock().expect("most"), 1);
+    assert_eq!((end.admitted, end.emitted), (6, 6));
+}
+
+#[test]
+fn a_lane_that_waits_for_a_time_starts_when_it_comes() {
+    let (numbers, _release) = Numbers::new();
+    let opens = Instant::now() + Duration::from_millis(200);
+    let job = Laned::new(numbers, opens);
+    let mut recorder = Recorder::default();
+    let items = [90, 91, 5];
+    let end = run(
+        &config(2),
+        job,
+        items.into_iter(),
+        &Stop::never(),
+        &mut recorder,
+    )
+    .expect("run");
+    assert!(Instant::now() >= opens);
+    assert_eq!(
+        recorder.emitted,
+        vec![(90, Ok(900)), (91, Ok(910)), (5, Ok(50))]
+    );
+    // Lane "0" did not wait for lane "9".
+    assert_eq!(recorder.finished.first(), Some(&5));
+    assert_eq!((end.admitted, end.emitted), (3, 3));
 }
