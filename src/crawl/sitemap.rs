@@ -6,6 +6,7 @@
 //! as the protocol caps them, and at most [`MAX_FILES`] files per origin.
 
 use std::collections::{HashSet, VecDeque};
+use std::fmt;
 use std::io::Read;
 use std::sync::Arc;
 
@@ -23,6 +24,43 @@ pub const MAX_URLS: usize = 50_000;
 pub const MAX_BYTES: u64 = 50 << 20;
 /// Sitemap files read per origin, index files included.
 pub const MAX_FILES: usize = 1000;
+
+/// Why a sitemap file was not read.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SitemapError {
+    Fetch(FetchError),
+    /// An answer other than 2xx.
+    Status(u16),
+    /// More than [`MAX_BYTES`] as sent.
+    TooLarge,
+    /// More than [`MAX_BYTES`] once gunzipped.
+    TooLargeUncompressed,
+    /// A `.gz` that does not gunzip.
+    Gzip(String),
+    NotXml(String),
+    /// More than [`MAX_URLS`] pages or sitemaps.
+    TooManyUrls,
+}
+
+impl fmt::Display for SitemapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SitemapError::Fetch(error) => write!(f, "{error}"),
+            SitemapError::Status(status) => write!(f, "HTTP {status}"),
+            SitemapError::TooLarge => write!(
+                f,
+                "larger than {} MiB (the sitemaps.org limit)",
+                MAX_BYTES >> 20
+            ),
+            SitemapError::TooLargeUncompressed => {
+                write!(f, "larger than {} MiB uncompressed", MAX_BYTES >> 20)
+            }
+            SitemapError::Gzip(why) => write!(f, "gzip: {why}"),
+            SitemapError::NotXml(why) => write!(f, "not XML: {why}"),
+            SitemapError::TooManyUrls => write!(f, "more than {MAX_URLS} URLs"),
+        }
+    }
+}
 
 /// What one sitemap file lists.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -51,7 +89,11 @@ pub fn pages(fetcher: &Fetcher, gate: Option<&Arc<RequestGate>>, start: Vec<Url>
         let listing = match fetch(fetcher, gate, &sitemap) {
             Ok(listing) => listing,
             Err(why) => {
-                log::warn!("{}: sitemap not read: {}", sitemap, printable(&why));
+                log::warn!(
+                    "{}: sitemap not read: {}",
+                    sitemap,
+                    printable(&why.to_string())
+                );
                 continue;
             }
         };
@@ -78,20 +120,19 @@ pub fn pages(fetcher: &Fetcher, gate: Option<&Arc<RequestGate>>, start: Vec<Url>
 }
 
 /// One sitemap file, fetched and read.
-fn fetch(fetcher: &Fetcher, gate: Option<&Arc<RequestGate>>, url: &Url) -> Result<Listing, String> {
+fn fetch(
+    fetcher: &Fetcher,
+    gate: Option<&Arc<RequestGate>>,
+    url: &Url,
+) -> Result<Listing, SitemapError> {
     let resource = fetcher
         .fetch_resource(url, MAX_BYTES, false, gate)
         .map_err(|error| match error {
-            FetchError::TooLarge(_) => {
-                format!(
-                    "larger than {} MiB (the sitemaps.org limit)",
-                    MAX_BYTES >> 20
-                )
-            }
-            other => other.to_string(),
+            FetchError::TooLarge(_) => SitemapError::TooLarge,
+            other => SitemapError::Fetch(other),
         })?;
     if !(200..300).contains(&resource.status) {
-        return Err(format!("HTTP {}", resource.status));
+        return Err(SitemapError::Status(resource.status));
     }
     let xml = if resource.body.starts_with(&[0x1f, 0x8b]) {
         gunzip(&resource.body)?
@@ -101,20 +142,20 @@ fn fetch(fetcher: &Fetcher, gate: Option<&Arc<RequestGate>>, url: &Url) -> Resul
     parse(&xml)
 }
 
-fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
+fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, SitemapError> {
     let mut xml = Vec::new();
     MultiGzDecoder::new(bytes)
         .take(MAX_BYTES + 1)
         .read_to_end(&mut xml)
-        .map_err(|error| format!("gzip: {error}"))?;
+        .map_err(|error| SitemapError::Gzip(error.to_string()))?;
     if xml.len() as u64 > MAX_BYTES {
-        return Err(format!("larger than {} MiB uncompressed", MAX_BYTES >> 20));
+        return Err(SitemapError::TooLargeUncompressed);
     }
     Ok(xml)
 }
 
 /// The `<loc>`s of a sitemap or sitemap index, at most [`MAX_URLS`] of each.
-pub fn parse(xml: &[u8]) -> Result<Listing, String> {
+pub fn parse(xml: &[u8]) -> Result<Listing, SitemapError> {
     let mut reader = quick_xml::Reader::from_reader(xml);
     let mut buffer = Vec::new();
     let mut path: Vec<String> = Vec::new();
@@ -123,7 +164,7 @@ pub fn parse(xml: &[u8]) -> Result<Listing, String> {
     loop {
         let event = reader
             .read_event_into(&mut buffer)
-            .map_err(|error| format!("not XML: {error}"))?;
+            .map_err(|error| SitemapError::NotXml(error.to_string()))?;
         match event {
             Event::Start(start) => {
                 path.push(start.local_name().as_ref().to_ascii_lowercase());
@@ -147,7 +188,7 @@ pub fn parse(xml: &[u8]) -> Result<Listing, String> {
                     };
                     if let Some(list) = list {
                         if list.len() >= MAX_URLS {
-                            return Err(format!("more than {MAX_URLS} URLs"));
+                            return Err(SitemapError::TooManyUrls);
                         }
                         list.push(std::mem::take(&mut loc));
                     }
@@ -223,7 +264,7 @@ mod tests {
         }
         xml.push_str("</urlset>");
         assert_eq!(
-            parse(xml.as_bytes()),
+            parse(xml.as_bytes()).map_err(|error| error.to_string()),
             Err(format!("more than {MAX_URLS} URLs"))
         );
         assert!(parse(b"<urlset><url><loc>x</url>").is_err());
