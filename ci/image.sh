@@ -113,19 +113,8 @@ cmd_save() {
 
 # ---- test ----------------------------------------------------------------------------
 
-PASSED=0
-FAILED=0
-ok() { PASSED=$((PASSED + 1)); printf 'ok   - %s\n' "$*"; }
-fail() { FAILED=$((FAILED + 1)); printf 'FAIL - %s\n' "$*"; }
-# check NAME EXPECTED ACTUAL
-check() {
-    if [ "$2" = "$3" ]; then
-        ok "$1"
-    else
-        fail "$1"
-        diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | sed 's/^/       /' || true
-    fi
-}
+# shellcheck source=ci/checks.sh
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 TMP=""
 SERVER_PID=""

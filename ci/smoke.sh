@@ -29,19 +29,8 @@ BIN="$1"
 [ -x "$BIN" ] || die "$BIN is not an executable file"
 VERSION="$(sed -n 's/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)"
 
-PASSED=0
-FAILED=0
-ok() { PASSED=$((PASSED + 1)); printf 'ok   - %s\n' "$*"; }
-fail() { FAILED=$((FAILED + 1)); printf 'FAIL - %s\n' "$*"; }
-# check NAME EXPECTED ACTUAL
-check() {
-    if [ "$2" = "$3" ]; then
-        ok "$1"
-    else
-        fail "$1"
-        diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | sed 's/^/       /' || true
-    fi
-}
+# shellcheck source=ci/checks.sh
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 command -v file >/dev/null || tools_qemu
 command -v python3 >/dev/null || tools_apt python3 # the fixture server
