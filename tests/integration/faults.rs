@@ -563,20 +563,24 @@ fn a_page_100k_spans_deep_gives_its_links() {
 }
 
 #[test]
-fn a_page_100k_divs_deep_fails_within_the_timeout() {
-    // html5ever's tree builder is quadratic on nested blocks: this page would take
-    // minutes. The parse budget is --timeout.
+fn a_page_100k_divs_deep_gives_its_links() {
+    // Chromium caps the tree at depth 512 and gives every link; so does the depth guard,
+    // without html5ever's quadratic scans of 100k open elements (once a named failure).
     let server = Server::start();
     with_healthy_pages(&server);
     server.page("/divs", Response::html(nested("div", 100_000)));
-    let url = server.url("/divs");
-    let out = run_between_healthy(&server, &["--timeout", "2"], &[&url]);
-    assert_failures(
+    let out = run_between_healthy(&server, &[], &[server.url("/divs")]);
+    assert_success(
         &out,
-        &[(&url, "HTML too complex: not parsed within 2 s (--timeout)")],
-        &healthy_output(&server, &[]),
+        &healthy_output(
+            &server,
+            &[
+                server.url("/before"),
+                server.url("/inner"),
+                server.url("/after"),
+            ],
+        ),
     );
-    assert_took(&out, Some(secs(2)), secs(3));
 }
 
 #[test]
