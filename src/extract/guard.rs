@@ -833,3 +833,159 @@ impl<Sink: DepthSink> TokenSink for Guard<Sink> {
             .adjusted_current_node_present_but_not_in_html_namespace()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{links_from_text, parse};
+    use super::*;
+    use encoding_rs::UTF_8;
+    use url::Url;
+
+    fn links(html: &str) -> Vec<String> {
+        let page = Url::parse("http://h.test/").expect("test URL");
+        links_from_text(html, UTF_8, &page, None)
+            .expect("no budget")
+            .web
+            .into_iter()
+            .map(|url| url.path().to_string())
+            .collect()
+    }
+
+    /// `<body>` is at depth 2: the Nth of `n` nested tags is at depth N + 2.
+    fn nest(n: usize, tag: &str, inner: &str) -> String {
+        format!(
+            "<!DOCTYPE html><body>{}{inner}{}",
+            format!("<{tag}>").repeat(n),
+            format!("</{tag}>").repeat(n)
+        )
+    }
+
+    /// The deepest element of the tree (`<html>` is 1), and the element names at the
+    /// depth given.
+    fn shape(html: &str, at: u32) -> (u32, Vec<String>) {
+        let dom = parse(html, None).expect("no budget");
+        let mut deepest = 0;
+        let mut names = Vec::new();
+        let mut stack = vec![(dom.document.clone(), 0u32)];
+        while let Some((node, depth)) = stack.pop() {
+            if let NodeData::Element { name, .. } = &node.data {
+                deepest = deepest.max(depth);
+                if depth == at {
+                    names.push(name.local.to_string());
+                }
+            }
+            for child in node.children.borrow().iter().rev() {
+                stack.push((child.clone(), depth + 1));
+            }
+        }
+        (deepest, names)
+    }
+
+    #[test]
+    fn elements_beyond_512_open_ones_are_siblings_under_the_512th() {
+        // 510 divs: the deepest is at 512, its link at 513, as without a cap.
+        let (deepest, at_513) = shape(&nest(510, "div", "<a href=/x>x</a>"), 513);
+        assert_eq!((deepest, at_513), (513, vec!["a".to_string()]));
+        // 520 divs: the 511th div and everything after it under the 510th (depth 512).
+        let (deepest, at_513) = shape(&nest(520, "div", "<a href=/x>x</a>"), 513);
+        assert_eq!(deepest, 513);
+        assert_eq!(at_513.len(), 11);
+        assert_eq!(at_513.last().map(String::as_str), Some("a"));
+    }
+
+    #[test]
+    fn a_hundred_thousand_nested_divs_or_spans_keep_every_link_in_order() {
+        for tag in ["div", "span", "b", "section", "em"] {
+            let html = format!(
+                "<a href=/before>b</a>{}<a href=/after>a</a>",
+                nest(100_000, tag, "<a href=/in>in</a>")
+            );
+            assert_eq!(links(&html), ["/before", "/in", "/after"], "<{tag}>");
+            assert_eq!(shape(&html, 0).0, 513, "<{tag}>");
+        }
+    }
+
+    #[test]
+    fn misnested_formatting_and_blocks_fifty_thousand_deep() {
+        let html = format!(
+            "{}<a href=/in>in</a>{}<a href=/after>a</a>",
+            "<b><div>".repeat(50_000),
+            "</b></div>".repeat(20)
+        );
+        assert_eq!(links(&html), ["/in", "/after"]);
+    }
+
+    #[test]
+    fn a_template_beyond_the_cap_does_not_hide_its_links() {
+        // Chromium: a template inserted with 512 elements open (itself included) goes
+        // to its parent's parent, and what goes in it to the template's parent.
+        let inner = "<template><a href=/t>t</a></template><a href=/after>a</a>";
+        assert_eq!(links(&nest(509, "div", inner)), ["/after"]);
+        assert_eq!(links(&nest(510, "div", inner)), ["/after", "/t"]);
+        assert_eq!(links(&nest(511, "div", inner)), ["/t", "/after"]);
+        assert_eq!(links(&nest(600, "div", inner)), ["/t", "/after"]);
+        // Within the cap, a template deep inside still hides its deep links.
+        let html = format!(
+            "<template>{}</template><a href=/after>a</a>",
+            nest(600, "div", "<a href=/hidden>h</a>")
+        );
+        assert_eq!(links(&html), ["/after"]);
+    }
+
+    #[test]
+    fn foreign_content_beyond_the_cap_keeps_its_namespace() {
+        // <g/> does not nest; <svg> and foreignObject stay open in html5ever.
+        let svg = "<svg>".to_string()
+            + &"<g/>".repeat(800)
+            + "<g><a href=/svg-a>s</a></g><foreignObject><a href=/fo>fo</a></foreignObject>\
+               <g><p><a href=/breakout>b</a></g></svg><a href=/after>a</a>";
+        for n in [505, 511, 512, 600] {
+            assert_eq!(
+                links(&nest(n, "div", &svg)),
+                ["/fo", "/breakout", "/after"],
+                "{n} divs"
+            );
+        }
+        let math = "<math><a href=/m>m</a><mi><a href=/mi>mi</a></mi></math><a href=/after>a</a>";
+        assert_eq!(links(&nest(600, "div", math)), ["/mi", "/after"]);
+    }
+
+    #[test]
+    fn an_end_tag_closes_the_context_elements_opened_inside_its_element() {
+        // </span> closes the <svg> opened in the span: the next link is HTML again.
+        let html = "<div>".repeat(600) + "<span><svg><a href=/svg>s</a></span><a href=/html>h</a>";
+        assert_eq!(links(&html), ["/html"]);
+        // </div> stops at a template (a scope boundary) and is ignored.
+        let html = "<div>".repeat(600)
+            + "<div><template><a href=/t1>t</a></div><a href=/t2>t</a></template><a href=/after>a</a>";
+        assert_eq!(links(&html), ["/t1", "/t2", "/after"]);
+    }
+
+    #[test]
+    fn tables_beyond_the_cap_foster_parent_as_chromium_does() {
+        let table = "<table><a href=/f1>f1</a><tr><td><a href=/c1>c1</a></td></tr>\
+                     <a href=/f2>f2</a><div><a href=/f3>f3</a></div></table><a href=/after>a</a>";
+        // Within the cap, everything misplaced goes before the table.
+        assert_eq!(
+            links(&nest(100, "div", table)),
+            ["/f1", "/f2", "/f3", "/c1", "/after"]
+        );
+        // Beyond it, what goes inside a foster-parented element goes to that element's
+        // parent's end: after the table.
+        for n in [509, 513, 600] {
+            assert_eq!(
+                links(&nest(n, "div", table)),
+                ["/f1", "/f2", "/c1", "/f3", "/after"],
+                "{n} divs"
+            );
+        }
+    }
+
+    #[test]
+    fn raw_text_and_select_beyond_the_cap() {
+        let html = "<div>".repeat(600)
+            + "<textarea><a href=/no></textarea><script><a href=/no2></script>\
+               <select><option><a href=/o>o</a></select><a href=/yes>y</a>";
+        assert_eq!(links(&html), ["/o", "/yes"]);
+    }
+}

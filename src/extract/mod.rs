@@ -105,7 +105,8 @@ struct Hrefs {
     links: Vec<String>,
 }
 
-fn collect_hrefs(html: &str, budget: Option<Duration>) -> Result<Hrefs, ExtractError> {
+/// The document tree of `html`, as Chromium builds it (without text and comments).
+fn parse(html: &str, budget: Option<Duration>) -> Result<RcDom, ExtractError> {
     // html5ever's tokenizer, the guard that keeps deep documents within Chromium's
     // depth cap (guard.rs), then the tree builder into an rcdom.
     let builder = TreeBuilder::new(
@@ -138,7 +139,11 @@ fn collect_hrefs(html: &str, budget: Option<Duration>) -> Result<Hrefs, ExtractE
         }
     }
     tokenizer.end();
-    let dom = tokenizer.sink.builder.sink.finish();
+    Ok(tokenizer.sink.builder.sink.finish())
+}
+
+fn collect_hrefs(html: &str, budget: Option<Duration>) -> Result<Hrefs, ExtractError> {
+    let dom = parse(html, budget)?;
 
     let mut hrefs = Hrefs {
         base: None,
