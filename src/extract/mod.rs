@@ -106,7 +106,24 @@ struct Hrefs {
 }
 
 /// The document tree of `html`, as Chromium builds it (without text and comments).
+#[cfg(test)]
 fn parse(html: &str, budget: Option<Duration>) -> Result<RcDom, ExtractError> {
+    parse_in_chunks(html, budget, PARSE_CHUNK_BYTES)
+}
+
+/// How many `a`/`area` elements with an `href` the document has when parsed in one
+/// piece, through the same depth guard: the fuzz oracle for the chunked parse (where
+/// chunks meet must not change the links).
+#[doc(hidden)]
+pub fn href_count_in_one_piece(html: &str) -> usize {
+    collect_hrefs_in_chunks(html, None, html.len().max(1)).map_or(0, |hrefs| hrefs.links.len())
+}
+
+fn parse_in_chunks(
+    html: &str,
+    budget: Option<Duration>,
+    chunk_bytes: usize,
+) -> Result<RcDom, ExtractError> {
     // html5ever's tokenizer, the guard that keeps deep documents within Chromium's
     // depth cap (guard.rs), then the tree builder into an rcdom.
     let builder = TreeBuilder::new(
@@ -123,7 +140,7 @@ fn parse(html: &str, budget: Option<Duration>) -> Result<RcDom, ExtractError> {
     let started = Instant::now();
     let mut rest = html;
     while !rest.is_empty() {
-        let mut end = rest.len().min(PARSE_CHUNK_BYTES);
+        let mut end = rest.len().min(chunk_bytes);
         while !rest.is_char_boundary(end) {
             end += 1;
         }
@@ -143,7 +160,15 @@ fn parse(html: &str, budget: Option<Duration>) -> Result<RcDom, ExtractError> {
 }
 
 fn collect_hrefs(html: &str, budget: Option<Duration>) -> Result<Hrefs, ExtractError> {
-    let dom = parse(html, budget)?;
+    collect_hrefs_in_chunks(html, budget, PARSE_CHUNK_BYTES)
+}
+
+fn collect_hrefs_in_chunks(
+    html: &str,
+    budget: Option<Duration>,
+    chunk_bytes: usize,
+) -> Result<Hrefs, ExtractError> {
+    let dom = parse_in_chunks(html, budget, chunk_bytes)?;
 
     let mut hrefs = Hrefs {
         base: None,
