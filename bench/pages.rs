@@ -648,3 +648,53 @@ pub fn generate(kind: Kind, variant: u64) -> String {
     }
     out
 }
+
+/// The hostile pages of the `hostile` group: what the product contract says must cost
+/// what it costs a browser, each with a few links whose output is checked.
+pub const HOSTILE: [(&str, &str); 3] = [
+    ("deep", "100,000 nested <div>s"),
+    ("misnested", "50,000 <b><div> misnestings"),
+    ("million", "1,000,000 links"),
+];
+
+/// The hostile page `name` (one of [`HOSTILE`]) and the number of lines its run prints.
+pub fn hostile(name: &str) -> (String, u64) {
+    let mut out =
+        String::from("<!DOCTYPE html><title>Hostile</title><a href=\"/before\">before</a>");
+    let mut nest = |open: &str, close: &str, times: usize| {
+        out.push_str(&open.repeat(times));
+        out.push_str("<a href=\"/inner\">inner</a>");
+        out.push_str(&close.repeat(times));
+        out.push_str("<a href=\"/after\">after</a>\n");
+        3
+    };
+    let lines = match name {
+        "deep" => nest("<div>", "</div>", 100_000),
+        "misnested" => nest("<b><div>", "</b></div>", 50_000),
+        _ => {
+            for i in 0..1_000_000 {
+                out.push_str(&format!("<a href={i}></a>"));
+            }
+            1_000_001
+        }
+    };
+    (out, lines)
+}
+
+/// An ordinary page (the front page's layout) of exactly `size` bytes, padded with a
+/// comment: what a page of that size costs when it is not hostile.
+pub fn ordinary(size: usize) -> String {
+    let mut rng = Rng::new(7);
+    let mut out = String::with_capacity(size + 64 * 1024);
+    front_page(&mut rng, &mut out, size.saturating_sub(48 * 1024));
+    let mut out = out.replace(MARK, "0");
+    while out.len() > size.saturating_sub(8) {
+        // Generated past the size: drop whole cards from the end of the stream.
+        let cut = out[..out.len() - 1].rfind("\n<").unwrap_or(0);
+        out.truncate(cut);
+    }
+    out.push_str("<!--");
+    out.push_str(&" ".repeat(size - out.len() - 3));
+    out.push_str("-->");
+    out
+}

@@ -12,6 +12,7 @@
 //! cargo bench --bench suite -- extract-once extract|parse|none   one pass, for callgrind
 //! cargo bench --bench suite -- sweep [--bin PATH] [--jobs 8,16,32,64]  --jobs sweep
 //! cargo bench --bench suite -- compare NAME=PATH... [--runs N] [--heavy]  A/B binaries
+//! cargo bench --bench suite -- hostile [NAME=PATH...] [--runs N]  deep, misnested, 1M links
 //! cargo bench --bench suite -- serve [--write-pages DIR]     just the server
 //! ```
 
@@ -144,9 +145,14 @@ fn real_main(args: &[String]) -> Res<()> {
         }
         "sweep" => sweep(&o),
         "compare" => compare(&o),
+        "hostile" => {
+            let rows = hostile(&o, &hostile_bins(&o))?;
+            println!("\n{}", table(&rows));
+            Ok(())
+        }
         "serve" => serve(&o),
         other => Err(format!(
-            "unknown command '{other}' (all, extract, extract-once, sweep, compare, serve)"
+            "unknown command '{other}' (all, extract, extract-once, sweep, compare, hostile, serve)"
         )),
     }
 }
@@ -628,21 +634,30 @@ fn table(rows: &[Row]) -> String {
 }
 
 fn start(o: &Options) -> Res<Ctx> {
+    Ok(start_with(o, Vec::new())?.0)
+}
+
+/// Starts the server with `extra` pages served after the corpus files; returns the
+/// index of the first (`GET /DELAY/file/INDEX/N`).
+fn start_with(o: &Options, extra: Vec<Vec<u8>>) -> Res<(Ctx, usize)> {
     let mut files = Vec::new();
     if let Some(corpus) = &o.corpus {
         files = corpus_articles(corpus)?;
     }
+    let first_extra = files.len();
+    files.extend(extra);
     let content = Arc::new(Content::new(files));
     let server = Server::start(content).map_err(|e| format!("bench server: {e}"))?;
     let tmp = std::env::temp_dir().join(format!("link-extractor-bench-{}", std::process::id()));
     fs::create_dir_all(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
     let origin = format!("http://127.0.0.1:{}", server.port);
-    Ok(Ctx {
+    let ctx = Ctx {
         tmp,
         server,
         origin,
         commands: Vec::new(),
-    })
+    };
+    Ok((ctx, first_extra))
 }
 
 /// The real article-sized pages (100–200 KB) of a corpus directory (`pages/*.html`),
@@ -1127,6 +1142,10 @@ fn all(o: &Options) -> Res<()> {
         ));
     }
 
+    // Issue 13: hostile pages beside ordinary ones of the same size.
+    say("hostile pages: 100k nested divs, 50k misnestings, 1M links");
+    rows.extend(hostile(o, &[("this".into(), bin.clone())])?);
+
     let elapsed = total.elapsed().as_secs_f64();
     let mut report = String::new();
     let _ = writeln!(report, "## Latest run\n");
@@ -1162,6 +1181,118 @@ fn all(o: &Options) -> Res<()> {
     }
     let _ = fs::remove_dir_all(&ctx.tmp);
     Ok(())
+}
+
+/// The binaries of `hostile`: `NAME=PATH` arguments, else `--bin`.
+fn hostile_bins(o: &Options) -> Vec<(String, PathBuf)> {
+    let named: Vec<(String, PathBuf)> = o
+        .rest
+        .iter()
+        .filter_map(|a| a.split_once('='))
+        .map(|(name, path)| (name.to_string(), PathBuf::from(path)))
+        .collect();
+    if named.is_empty() {
+        vec![("new".into(), o.bin.clone())]
+    } else {
+        named
+    }
+}
+
+/// Hostile pages (issue 13): 100k nested `<div>`s, 50k `<b><div>` misnestings and a
+/// million links, each beside an ordinary page of the same byte size, one page per run
+/// (`-u`), for each binary; wall time, CPU and peak RSS, medians, with the ratio to the
+/// ordinary page in the same run.
+fn hostile(o: &Options, bins: &[(String, PathBuf)]) -> Res<Vec<Row>> {
+    let runs = if o.quick { 1 } else { o.runs.min(3) };
+    let mut pages = Vec::new();
+    let mut extra = Vec::new();
+    for (name, what) in pages::HOSTILE {
+        let (html, lines) = pages::hostile(name);
+        let ordinary = pages::ordinary(html.len());
+        pages.push((name, what, html.len(), lines));
+        extra.push(html.into_bytes());
+        extra.push(ordinary.into_bytes());
+    }
+    let (mut ctx, first) = start_with(o, extra)?;
+    let mut rows = Vec::new();
+    for (i, (name, what, size, lines)) in pages.iter().enumerate() {
+        let hostile_url = format!("{}/0/file/{}/0", ctx.origin, first + 2 * i);
+        let ordinary_url = format!("{}/0/file/{}/0", ctx.origin, first + 2 * i + 1);
+        ctx.commands.push(format!(
+            "# hostile {name}: {what}, {size} bytes, at /0/file/{}/0; an ordinary page of {size} bytes at /0/file/{}/0",
+            first + 2 * i,
+            first + 2 * i + 1
+        ));
+        for (bin_name, bin) in bins {
+            eprintln!("bench: hostile {name} ({what}), {bin_name}");
+            let mut hostile_runs = Vec::new();
+            let mut ordinary_runs = Vec::new();
+            for _ in 0..runs {
+                // --timeout 60: long enough for the old binary to finish on a quiet
+                // machine (19 s), a bound when it does not (then reported as such).
+                let args = |url: &str| -> Vec<String> {
+                    ["--max-bytes", "64MiB", "--timeout", "60", "-u", url]
+                        .iter()
+                        .map(|a| a.to_string())
+                        .collect()
+                };
+                hostile_runs.push(ctx.run(bin, &args(&hostile_url), 90, Check::None)?);
+                ordinary_runs.push(ctx.run(bin, &args(&ordinary_url), 90, Check::None)?);
+            }
+            sane(
+                &format!("ordinary page for {name} ({bin_name})"),
+                &ordinary_runs,
+            )?;
+            if let Some(failed) = hostile_runs.iter().find(|r| r.exit != 0) {
+                // The old binary's "HTML too complex": a finding, not a broken run.
+                let reason = failed.stderr.lines().next().unwrap_or("").to_string();
+                rows.push(row(
+                    format!(
+                        "hostile: {what} ({:.1} MB), {bin_name} binary",
+                        *size as f64 / 1e6
+                    ),
+                    format!(
+                        "**failed** after {:.1} s (exit {}: {})",
+                        med(&hostile_runs, |r| r.wall),
+                        failed.exit,
+                        reason.replace(&ctx.origin, "http://127.0.0.1:$PORT")
+                    ),
+                    "≤ 1 s",
+                    Some(false),
+                ));
+                continue;
+            }
+            sane(&format!("hostile {name} ({bin_name})"), &hostile_runs)?;
+            if hostile_runs[0].lines != *lines {
+                return Err(format!(
+                    "hostile {name} ({bin_name}): {} lines, expected {lines}",
+                    hostile_runs[0].lines
+                ));
+            }
+            let wall = med(&hostile_runs, |r| r.wall);
+            let plain_wall = med(&ordinary_runs, |r| r.wall);
+            let rss = med(&hostile_runs, Run::rss_mib);
+            let plain_rss = med(&ordinary_runs, Run::rss_mib);
+            rows.push(row(
+                format!("hostile: {what} ({:.1} MB), {bin_name} binary", *size as f64 / 1e6),
+                format!(
+                    "wall **{wall:.2} s** (CPU {:.2} s), peak RSS **{rss:.1} MiB**; ordinary page of the same size {plain_wall:.2} s, {plain_rss:.1} MiB: **{:.1}×** the time, {:.2}× the memory",
+                    med(&hostile_runs, Run::cpu),
+                    wall / plain_wall,
+                    rss / plain_rss
+                ),
+                // A million links is real work (an ordinary page of that size takes
+                // about as long): no target but the old figures.
+                if *name == "million" { "" } else { "≤ 1 s" },
+                (*name != "million").then_some(wall <= 1.0),
+            ));
+        }
+    }
+    let _ = fs::remove_dir_all(&ctx.tmp);
+    for c in &ctx.commands {
+        eprintln!("bench: {c}");
+    }
+    Ok(rows)
 }
 
 fn pages_kb(kind: Kind) -> usize {

@@ -13,13 +13,14 @@ def attr(s):
     return s.replace("&", "&amp;").replace('"', "&quot;")
 
 
-def add(cid, group, desc, body, ctype="text/html", path=None):
+def add(cid, group, desc, body, ctype="text/html", path=None, chrome_timeout_s=None):
+    """chrome_timeout_s: how long Chromium may take to load the page (default 30 s)."""
     assert cid not in _ids, cid
     _ids.add(cid)
     if isinstance(body, str):
         body = body.encode("utf-8", "surrogatepass")
     CASES.append(dict(id=cid, group=group, desc=desc, body=body, ctype=ctype,
-                      path=path or "/d1/d2/%s.html?pq=1" % cid))
+                      path=path or "/d1/d2/%s.html?pq=1" % cid, chrome_timeout_s=chrome_timeout_s))
 
 
 def page(links_html, head="", meta='<meta charset="utf-8">', doctype="<!DOCTYPE html>"):
@@ -706,3 +707,101 @@ for cid, codec, txt in [("sjis", "cp932", "\u65e5\u672c"), ("koi8r", "koi8_r", "
     body = ('<!DOCTYPE html><html><head><title>t</title></head><body><a href="/few/%s?q=%s">x</a>'
             '<a href="/few2?q=&#x41F;&#xE9;&#x65E5;">y</a></body></html>' % (txt, txt)).encode(codec)
     add("pr-few-" + cid, "probe-charset", "undeclared, only one %s word (%r) in one href" % (codec, txt), body)
+
+# ---------------------------------------------------------------- deep nesting (issue 13)
+# Chromium caps the DOM depth at 512 (kMaximumHTMLParserDOMTreeDepth): an element that would
+# be inserted while more than 512 elements are open goes to its parent's parent instead, and
+# the parser otherwise runs as usual (the stack of open elements is not capped). These pages
+# exercise link-extractor's guard at and around that boundary: the body is at depth 2, so
+# the Nth nested <div> is at depth N + 2.
+def divs(n, inner, tag="div"):
+    return "<%s>" % tag * n + inner + "</%s>" % tag * n
+
+
+DEEP = []
+for n in (509, 510, 511, 512, 513, 600):
+    DEEP += [
+        ("divs-%d" % n, "%d nested divs, a link every 100 levels, inside and after" % n,
+         "".join('<div><a href="/dv%d-%d">%d</a>' % (n, i, i) if i % 100 == 0 else "<div>" for i in range(n))
+         + '<a href="/dv%d-in">in</a>' % n + "</div>" * n + '<a href="/dv%d-after">after</a>' % n),
+        ("template-at-%d" % n, "template inside %d divs, a link in it and after it" % n,
+         divs(n, '<template><a href="/tp%d">t</a><div><a href="/tp%d-div">d</a></div></template><a href="/tp%d-after">a</a>' % (n, n, n))),
+        ("svg-at-%d" % n, "svg inside %d divs: svg a, self-closing shapes, foreignObject, a breakout" % n,
+         divs(n, '<svg><a href="/sv%d-svg-a">s</a><circle/><g/><g><rect/><a href="/sv%d-g-a">g</a></g>'
+                 '<foreignObject><a href="/sv%d-fo">fo</a></foreignObject><g><p><a href="/sv%d-breakout">b</a></g></svg>'
+                 '<a href="/sv%d-after">a</a>' % (n, n, n, n, n))),
+        ("math-at-%d" % n, "math inside %d divs: mi text integration point, annotation-xml" % n,
+         divs(n, '<math><a href="/mt%d-math-a">m</a><mi><a href="/mt%d-mi">mi</a></mi><mrow/>'
+                 '<annotation-xml encoding="text/html"><a href="/mt%d-ax">ax</a></annotation-xml></math>'
+                 '<a href="/mt%d-after">a</a>' % (n, n, n, n))),
+        ("table-at-%d" % n, "table inside %d divs with foster-parented links" % n,
+         divs(n, '<table><a href="/tb%d-f1">f1</a><tr><td><a href="/tb%d-c1">c1</a><div><a href="/tb%d-c2">c2</a></div></td></tr>'
+                 '<a href="/tb%d-f2">f2</a><div><a href="/tb%d-f3">f3</a></div></table><a href="/tb%d-after">a</a>' % (n, n, n, n, n, n))),
+        ("select-at-%d" % n, "select inside %d divs" % n,
+         divs(n, '<select><option><a href="/se%d-o">o</a></option><optgroup><option>x</optgroup></select><a href="/se%d-after">a</a>' % (n, n))),
+    ]
+DEEP += [
+    ("divs-100k", "100,000 nested divs, links inside and after",
+     '<a href="/dk-before">b</a>' + divs(100000, '<a href="/dk-in">in</a>') + '<a href="/dk-after">a</a>'),
+    ("divs-100k-unclosed", "100,000 nested divs never closed, text and a link at the bottom",
+     "<div>" * 100000 + 'text <a href="/dku-in">in</a> more text'),
+    ("b-div-50k", "50,000 <b><div> misnestings, then a link",
+     "<b><div>" * 50000 + '<a href="/bd-in">in</a>' + "</b></div>" * 20 + '<a href="/bd-after">after</a>'),
+    ("b-div-b-close", "600 <b><div>x</b> misnestings (adoption agency deep), links between",
+     "".join('<b><div>x<a href="/bc%d">%d</a></b>' % (i, i) if i % 50 == 0 else "<b><div>x</b>" for i in range(600))
+     + '<a href="/bc-after">a</a>'),
+    ("a-in-deep-formatting", "links inside 700 nested formatting elements, nested <a>",
+     "<span>" * 300 + "".join("<%s>" % t for t in ("b", "i", "em", "strong", "u") * 140)
+     + '<a href="/af1">1<div><a href="/af2">2</a></div><a href="/af3">3</a></a><p>x<a href="/af4">4</p>y'),
+    ("deep-then-shallow", "a link deep in 600 divs, 100 closed, a link, the rest closed, a link",
+     "<div>" * 600 + '<a href="/ds-deep">d</a>' + "</div>" * 100 + '<a href="/ds-mid">m</a>'
+     + "</div>" * 500 + '<a href="/ds-top">t</a>'),
+    ("svg-deep-g", "600 nested <g> in svg, a deep svg a, foreignObject deep, then after svg",
+     '<svg>' + "<g>" * 600 + '<a href="/sg-a">a</a><g/><foreignObject><a href="/sg-fo">fo</a></foreignObject>'
+     + "</g>" * 600 + '<a href="/sg-svg-a2">a2</a></svg><a href="/sg-after">after</a>'),
+    ("svg-selfclosing-800", "800 self-closing <g/> in svg inside 505 divs (no real nesting), then a link",
+     divs(505, "<svg>" + "<g/>" * 800 + '<a href="/sc-svg">s</a></svg><a href="/sc-html">h</a>')),
+    ("span-close-over-svg", "600 divs, a span, an svg; </span> closes the svg too",
+     "<div>" * 600 + '<span><svg><a href="/so-svg">s</a></span><a href="/so-html">h</a>'),
+    ("div-close-over-template", "600 divs, a div, a template; </div> does not close the template",
+     "<div>" * 600 + '<div><template><a href="/dt-t1">t</a></div><a href="/dt-t2">t2</a></template><a href="/dt-after">a</a>'),
+    ("template-deep-inside", "a template holding 600 nested divs and a link, a link after",
+     '<template>' + divs(600, '<a href="/ti-in">in</a>') + '</template><a href="/ti-after">a</a>'),
+    ("table-deep-cells", "a table cell holding 600 divs with links, then foster-parented links",
+     '<table><tr><td>' + divs(600, '<a href="/tc-in">in</a>') + '</td></tr><a href="/tc-f">f</a></table><a href="/tc-after">a</a>'),
+    ("table-in-deep-misplaced", "600 divs, then a table with misplaced divs and links in it",
+     "<div>" * 600 + '<table><div><a href="/tm-1">1</a></div><tr><td>c</td></tr><span><a href="/tm-2">2</a></span></table><a href="/tm-after">a</a>'),
+    ("select-in-deep", "600 divs, a select with options holding links, then a link",
+     "<div>" * 600 + '<select><option><a href="/sd-1">1</a><option><div><a href="/sd-2">2</a></div></select><a href="/sd-after">a</a>'),
+    ("text-after-cap", "600 divs, text and paragraphs around links",
+     "<div>" * 600 + 'text<p>para <a href="/ta-1">1</a> more<p>next <b>bold <a href="/ta-2">2</a></b> tail</p>' + "</div>" * 600 + 'x<a href="/ta-after">a</a>'),
+    ("lists-deep", "700 nested <ul><li>, links in every 100th",
+     "".join('<ul><li><a href="/ls%d">%d</a>' % (i, i) if i % 100 == 0 else "<ul><li>" for i in range(700)) + '<a href="/ls-in">in</a>'),
+    ("textarea-in-deep", "600 divs, textarea and title raw text with link markup, then a link",
+     "<div>" * 600 + '<textarea><a href="/rt-no"></textarea><xmp><a href="/rt-no2"></xmp><a href="/rt-yes">y</a>'),
+    ("base-in-deep", "a <base href> 600 divs deep applies to every link",
+     '<a href="rel-before">b</a>' + "<div>" * 600 + '<base href="/based/"><a href="rel-deep">d</a>'),
+    ("nested-a-deep", "600 divs, then <a> inside <a> repeatedly",
+     "<div>" * 600 + "".join('<a href="/na%d">%d' % (i, i) for i in range(20)) + '<a href="/na-last">l</a>'),
+    ("spans-100k", "100,000 nested spans, links inside and after",
+     divs(100000, '<a href="/sp-in">in</a>', "span") + '<a href="/sp-after">a</a>'),
+]
+# Chromium itself is slow on the 100k pages (its layout of 100k nested boxes, not the
+# parser): give it time.
+for cid, d, h in DEEP:
+    big = "100k" in cid or "50k" in cid
+    add("deep-" + cid, "deep", d, page(h), chrome_timeout_s=600 if big else None)
+
+# The page of tests/integration/faults.rs
+# deep_foreign_content_templates_and_tables_give_the_links_chromium_gives, as it is served.
+add("deep-mixed", "deep", "600 divs: svg with 1000 <g/>, foreignObject, breakout, </span> over svg, "
+    "template, table with foster-parented div, math; the integration test's page",
+    "<!DOCTYPE html><title>Deep</title>" + "<div>" * 600
+    + '<svg>' + "<g/>" * 1000 + '<g><a href="/svg-a">no</a></g>'
+    '<foreignObject><a href="/fo">fo</a></foreignObject><g><p><a href="/breakout">b</a></g></svg>'
+    '<span><svg><a href="/svg-b">no</a></span><a href="/html">html</a>'
+    '<template><a href="/in-template">t</a></template>'
+    '<table><a href="/fostered">f</a><tr><td><a href="/cell">c</a></td></tr>'
+    '<div><a href="/in-fostered-div">d</a></div></table>'
+    '<math><a href="/math-a">no</a><mi><a href="/mi">mi</a></mi></math>' + "</div>" * 600
+    + '<a href="/after">after</a>', path="/deep/")

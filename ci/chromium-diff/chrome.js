@@ -1,5 +1,5 @@
 // Usage: node chrome.js IN.json OUT.json   (run by run.py with the work directory as cwd)
-// IN: {"origin": "http://127.0.0.1:PORT", "pages": [{"id": ..., "url": ...}, ...]}
+// IN: {"origin": "http://127.0.0.1:PORT", "pages": [{"id": ..., "url": ..., "timeout": ms (optional, default 30000)}, ...]}
 // OUT: {id: {"cs": characterSet, "base": baseURI, "links": [[attr, href, protocol], ...]} | {"error": msg}}
 // Headless Debian Chromium, JavaScript disabled, every request outside the origin aborted.
 // playwright-core is resolved from the current directory (the work directory, where run.py
@@ -29,7 +29,7 @@ const fs = require('fs');
     while (queue.length) {
       const item = queue.shift();
       try {
-        await page.goto(item.url, { waitUntil: 'load', timeout: 30000 });
+        await page.goto(item.url, { waitUntil: 'load', timeout: item.timeout || 30000 });
         out[item.id] = await page.evaluate(() => ({
           cs: document.characterSet,
           base: document.baseURI,

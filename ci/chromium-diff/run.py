@@ -125,12 +125,16 @@ def serve(by_path):
     return srv, "http://127.0.0.1:%d" % srv.server_address[1]
 
 
-def run_chrome(work, out_dir, origin, urls):
-    """Run chrome.js with HOME/TMPDIR/XDG dirs inside the work directory."""
+def run_chrome(work, out_dir, origin, urls, timeouts):
+    """Run chrome.js with HOME/TMPDIR/XDG dirs inside the work directory.
+
+    timeouts: {case id: seconds} for pages Chromium may take longer than 30 s to load."""
     inp = os.path.join(out_dir, "chrome-in.json")
     res = os.path.join(out_dir, "chrome.json")
+    pages = [dict({"id": k, "url": v}, **({"timeout": timeouts[k] * 1000} if timeouts.get(k) else {}))
+             for k, v in urls.items()]
     with open(inp, "w") as f:
-        json.dump({"origin": origin, "pages": [{"id": k, "url": v} for k, v in urls.items()]}, f)
+        json.dump({"origin": origin, "pages": pages}, f)
     env = dict(os.environ)
     for var, sub in (("HOME", "home"), ("TMPDIR", "tmp"), ("XDG_CONFIG_HOME", "home/.config"),
                      ("XDG_CACHE_HOME", "home/.cache")):
@@ -268,7 +272,8 @@ def main():
         chrome = json.loads(json.dumps(old).replace(old_origin, origin))
     else:
         print("chromium-diff: %d pages on %s; running Chromium..." % (len(todo), origin), flush=True)
-        chrome = run_chrome(work, out_dir, origin, urls)
+        chrome = run_chrome(work, out_dir, origin, urls,
+                            {c["id"]: c.get("chrome_timeout_s") for c in todo})
 
     print("chromium-diff: running %s on every page..." % binary, flush=True)
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as ex:

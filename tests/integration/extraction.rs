@@ -2,8 +2,6 @@
 //! them with scripting off, `<base href>`, the final URL after redirects, URL
 //! normalisation, and the document's character encoding.
 
-use std::time::Duration;
-
 use crate::support::{lines, page, run, Output, Response, Server};
 
 /// Serves `response` at `path` on a new server, runs the binary on it with `extra`
@@ -395,30 +393,17 @@ fn deep_nesting_of_inline_elements_gives_its_links() {
 }
 
 #[test]
-fn deep_nesting_that_is_too_slow_to_parse_is_a_named_failure_within_the_timeout() {
-    // html5ever's tree builder is quadratic on nested block elements: the page ends as a
-    // named failure once --timeout is spent, never as a hang or a crash.
+fn deep_nesting_of_block_elements_gives_its_links() {
+    // Once html5ever's scans made this page fail as "HTML too complex"; the depth guard
+    // parses it as Chromium does, with the tree capped at depth 512.
     let depth = 100_000;
     let html = format!(
-        "<!DOCTYPE html><html><body>{}<a href=\"/deep\">deep</a>{}</body></html>",
+        "<!DOCTYPE html><html><body>{}<a href=\"/deep\">deep</a>{}<a href=\"/after\">after</a></body></html>",
         "<div>".repeat(depth),
         "</div>".repeat(depth)
     );
-    let (server, out) = extract("/nested", Response::html(html), &["--timeout", "1"]);
-    assert_eq!(
-        out.stderr,
-        format!(
-            "error: {}: HTML too complex: not parsed within 1 s (--timeout)\n",
-            server.url("/nested")
-        )
-    );
-    assert_eq!(out.stdout, "");
-    assert_eq!(out.code, 1);
-    assert!(
-        out.elapsed < Duration::from_secs(10),
-        "took {:?}",
-        out.elapsed
-    );
+    let (server, out) = extract("/nested", Response::html(html), &[]);
+    assert_links(&server, &out, &["/deep", "/after"]);
 }
 
 #[test]

@@ -7,14 +7,21 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use encoding_rs::{EncoderResult, Encoding, UTF_8};
-use html5ever::tendril::{StrTendril, TendrilSink};
-use html5ever::tree_builder::{ElementFlags, NodeOrText, QuirksMode, TreeBuilderOpts, TreeSink};
-use html5ever::{local_name, ns, parse_document, Attribute, ExpandedName, ParseOpts, QualName};
+use html5ever::tendril::StrTendril;
+use html5ever::tokenizer::{BufferQueue, Tokenizer, TokenizerOpts};
+use html5ever::tree_builder::{
+    ElementFlags, NodeOrText, QuirksMode, TreeBuilder, TreeBuilderOpts, TreeSink,
+};
+use html5ever::{local_name, ns, Attribute, ExpandedName, QualName, TokenizerResult};
 use markup5ever_rcdom::{Handle, NodeData, RcDom};
 use url::Url;
 
 use crate::decode;
 use crate::units::human_duration;
+
+mod guard;
+
+use guard::{DepthSink, Depths, Guard, Placement};
 
 /// The links of one document, in document order, duplicates kept.
 #[derive(Debug, Default)]
@@ -29,9 +36,10 @@ pub struct Links {
 /// Why a document's links could not be extracted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExtractError {
-    /// Parsing did not finish within the time budget. html5ever's tree builder is
-    /// quadratic on some hostile markup (100k nested `<div>`s take seconds); a budget
-    /// turns such a page into a named failure instead of a stuck worker.
+    /// Parsing did not finish within the time budget: a safety net that turns markup
+    /// still too costly for the tree builder into a named failure instead of a stuck
+    /// worker. (Deep nesting is not such markup any more: the guard keeps it within
+    /// Chromium's depth cap, see `guard.rs`.)
     TooSlow(Duration),
 }
 
@@ -49,10 +57,10 @@ impl fmt::Display for ExtractError {
 
 impl std::error::Error for ExtractError {}
 
-/// How much text the parser takes between two looks at the clock. Small, because on
-/// the quadratic markup the budget exists for, one chunk deep in the document costs its
-/// size times the depth: with 32 KiB, 100k nested `<div>`s overran a 2 s budget by 1-3 s
-/// (debug build); with 4 KiB, by well under a second.
+/// How much text the parser takes between two looks at the clock. Small, so that a
+/// chunk of costly markup cannot overrun the budget by much: before the depth guard,
+/// with 32 KiB, 100k nested `<div>`s overran a 2 s budget by 1-3 s (debug build); with
+/// 4 KiB, by well under a second.
 const PARSE_CHUNK_BYTES: usize = 4 * 1024;
 
 /// Decodes `bytes` (see [`decode::sniff_encoding`]) and extracts their links, resolved
@@ -97,26 +105,49 @@ struct Hrefs {
     links: Vec<String>,
 }
 
-fn collect_hrefs(html: &str, budget: Option<Duration>) -> Result<Hrefs, ExtractError> {
-    let opts = ParseOpts {
-        tree_builder: TreeBuilderOpts {
+/// The document tree of `html`, as Chromium builds it (without text and comments).
+#[cfg(test)]
+fn parse(html: &str, budget: Option<Duration>) -> Result<RcDom, ExtractError> {
+    parse_in_chunks(html, budget, PARSE_CHUNK_BYTES)
+}
+
+/// How many `a`/`area` elements with an `href` the document has when parsed in one
+/// piece, through the same depth guard: the fuzz oracle for the chunked parse (where
+/// chunks meet must not change the links).
+#[doc(hidden)]
+pub fn href_count_in_one_piece(html: &str) -> usize {
+    collect_hrefs_in_chunks(html, None, html.len().max(1)).map_or(0, |hrefs| hrefs.links.len())
+}
+
+fn parse_in_chunks(
+    html: &str,
+    budget: Option<Duration>,
+    chunk_bytes: usize,
+) -> Result<RcDom, ExtractError> {
+    // html5ever's tokenizer, the guard that keeps deep documents within Chromium's
+    // depth cap (guard.rs), then the tree builder into an rcdom.
+    let builder = TreeBuilder::new(
+        LinkDom::default(),
+        TreeBuilderOpts {
             // Scripting off: <noscript> content is parsed as markup, as in a browser
             // with JavaScript disabled.
             scripting_enabled: false,
             ..TreeBuilderOpts::default()
         },
-        ..ParseOpts::default()
-    };
+    );
+    let tokenizer = Tokenizer::new(Guard::new(builder), TokenizerOpts::default());
+    let input = BufferQueue::default();
     let started = Instant::now();
-    let mut parser = parse_document(LinkDom(RcDom::default()), opts);
     let mut rest = html;
     while !rest.is_empty() {
-        let mut end = rest.len().min(PARSE_CHUNK_BYTES);
+        let mut end = rest.len().min(chunk_bytes);
         while !rest.is_char_boundary(end) {
             end += 1;
         }
         let (chunk, after) = rest.split_at(end);
-        parser.process(StrTendril::from_slice(chunk));
+        input.push_back(StrTendril::from_slice(chunk));
+        // Scripts are not run and encodings were settled before: only Done ends a feed.
+        while !matches!(tokenizer.feed(&input), TokenizerResult::Done) {}
         rest = after;
         if let Some(budget) = budget {
             if !rest.is_empty() && started.elapsed() > budget {
@@ -124,7 +155,20 @@ fn collect_hrefs(html: &str, budget: Option<Duration>) -> Result<Hrefs, ExtractE
             }
         }
     }
-    let dom = parser.finish();
+    tokenizer.end();
+    Ok(tokenizer.sink.builder.sink.finish())
+}
+
+fn collect_hrefs(html: &str, budget: Option<Duration>) -> Result<Hrefs, ExtractError> {
+    collect_hrefs_in_chunks(html, budget, PARSE_CHUNK_BYTES)
+}
+
+fn collect_hrefs_in_chunks(
+    html: &str,
+    budget: Option<Duration>,
+    chunk_bytes: usize,
+) -> Result<Hrefs, ExtractError> {
+    let dom = parse_in_chunks(html, budget, chunk_bytes)?;
 
     let mut hrefs = Hrefs {
         base: None,
@@ -165,7 +209,20 @@ fn collect_hrefs(html: &str, budget: Option<Duration>) -> Result<Hrefs, ExtractE
 /// builder never looks at text it has appended, so the tree of elements is the same;
 /// leaving text out saves copying and holding most of the page a second time (inline
 /// scripts and styles are text too).
-struct LinkDom(RcDom);
+///
+/// It also keeps the depth at which elements are inserted and applies Chromium's cap on
+/// it ([`Depths`]).
+#[derive(Default)]
+struct LinkDom {
+    dom: RcDom,
+    depths: Depths,
+}
+
+impl DepthSink for LinkDom {
+    fn depths(&self) -> &Depths {
+        &self.depths
+    }
+}
 
 impl LinkDom {
     /// `child`, unless it is text or a comment: those are dropped.
@@ -194,34 +251,44 @@ impl TreeSink for LinkDom {
         Self: 'a;
 
     fn finish(self) -> RcDom {
-        self.0
+        self.dom
     }
 
     fn parse_error(&self, _message: Cow<'static, str>) {}
 
     fn get_document(&self) -> Handle {
-        self.0.get_document()
+        self.dom.get_document()
     }
 
     fn elem_name<'a>(&'a self, target: &'a Handle) -> ExpandedName<'a> {
-        self.0.elem_name(target)
+        self.dom.elem_name(target)
     }
 
     fn create_element(&self, name: QualName, attrs: Vec<Attribute>, flags: ElementFlags) -> Handle {
-        self.0.create_element(name, attrs, flags)
+        let element = self.dom.create_element(name, attrs, flags);
+        self.depths.created(&element);
+        element
     }
 
     fn create_comment(&self, _text: StrTendril) -> Handle {
-        self.0.create_comment(StrTendril::new())
+        self.dom.create_comment(StrTendril::new())
     }
 
     fn create_pi(&self, _target: StrTendril, _data: StrTendril) -> Handle {
-        self.0.create_pi(StrTendril::new(), StrTendril::new())
+        self.dom.create_pi(StrTendril::new(), StrTendril::new())
     }
 
     fn append(&self, parent: &Handle, child: NodeOrText<Handle>) {
-        if let Some(child) = Self::kept(child) {
-            self.0.append(parent, child);
+        let Some(child) = Self::kept(child) else {
+            return;
+        };
+        let placement = match &child {
+            NodeOrText::AppendNode(node) => self.depths.place(parent, node),
+            NodeOrText::AppendText(_) => Placement::AsAsked,
+        };
+        match placement {
+            Placement::AsAsked => self.dom.append(parent, child),
+            Placement::Under(other) => self.dom.append(&other, child),
         }
     }
 
@@ -232,7 +299,10 @@ impl TreeSink for LinkDom {
         child: NodeOrText<Handle>,
     ) {
         if let Some(child) = Self::kept(child) {
-            self.0
+            if let NodeOrText::AppendNode(node) = &child {
+                self.depths.placed_beside(element, node);
+            }
+            self.dom
                 .append_based_on_parent_node(element, prev_element, child);
         }
     }
@@ -243,38 +313,42 @@ impl TreeSink for LinkDom {
         public_id: StrTendril,
         system_id: StrTendril,
     ) {
-        self.0
+        self.dom
             .append_doctype_to_document(name, public_id, system_id);
     }
 
     fn mark_script_already_started(&self, node: &Handle) {
-        self.0.mark_script_already_started(node);
+        self.dom.mark_script_already_started(node);
     }
 
     fn pop(&self, node: &Handle) {
-        self.0.pop(node);
+        self.depths.popped(node);
+        self.dom.pop(node);
     }
 
     fn get_template_contents(&self, target: &Handle) -> Handle {
-        self.0.get_template_contents(target)
+        self.dom.get_template_contents(target)
     }
 
     fn same_node(&self, x: &Handle, y: &Handle) -> bool {
-        self.0.same_node(x, y)
+        self.dom.same_node(x, y)
     }
 
     fn set_quirks_mode(&self, mode: QuirksMode) {
-        self.0.set_quirks_mode(mode);
+        self.dom.set_quirks_mode(mode);
     }
 
     fn append_before_sibling(&self, sibling: &Handle, new_node: NodeOrText<Handle>) {
         if let Some(new_node) = Self::kept(new_node) {
-            self.0.append_before_sibling(sibling, new_node);
+            if let NodeOrText::AppendNode(node) = &new_node {
+                self.depths.placed_beside(sibling, node);
+            }
+            self.dom.append_before_sibling(sibling, new_node);
         }
     }
 
     fn add_attrs_if_missing(&self, target: &Handle, attrs: Vec<Attribute>) {
-        self.0.add_attrs_if_missing(target, attrs);
+        self.dom.add_attrs_if_missing(target, attrs);
     }
 
     fn associate_with_form(
@@ -283,27 +357,27 @@ impl TreeSink for LinkDom {
         form: &Handle,
         nodes: (&Handle, Option<&Handle>),
     ) {
-        self.0.associate_with_form(target, form, nodes);
+        self.dom.associate_with_form(target, form, nodes);
     }
 
     fn remove_from_parent(&self, target: &Handle) {
-        self.0.remove_from_parent(target);
+        self.dom.remove_from_parent(target);
     }
 
     fn reparent_children(&self, node: &Handle, new_parent: &Handle) {
-        self.0.reparent_children(node, new_parent);
+        self.dom.reparent_children(node, new_parent);
     }
 
     fn is_mathml_annotation_xml_integration_point(&self, handle: &Handle) -> bool {
-        self.0.is_mathml_annotation_xml_integration_point(handle)
+        self.dom.is_mathml_annotation_xml_integration_point(handle)
     }
 
     fn set_current_line(&self, line_number: u64) {
-        self.0.set_current_line(line_number);
+        self.dom.set_current_line(line_number);
     }
 
     fn allow_declarative_shadow_roots(&self, intended_parent: &Handle) -> bool {
-        self.0.allow_declarative_shadow_roots(intended_parent)
+        self.dom.allow_declarative_shadow_roots(intended_parent)
     }
 
     fn attach_declarative_shadow(
@@ -312,11 +386,12 @@ impl TreeSink for LinkDom {
         template: &Handle,
         attrs: &[Attribute],
     ) -> bool {
-        self.0.attach_declarative_shadow(location, template, attrs)
+        self.dom
+            .attach_declarative_shadow(location, template, attrs)
     }
 
     fn maybe_clone_an_option_into_selectedcontent(&self, option: &Handle) {
-        self.0.maybe_clone_an_option_into_selectedcontent(option);
+        self.dom.maybe_clone_an_option_into_selectedcontent(option);
     }
 }
 
@@ -600,8 +675,8 @@ mod tests {
 
     #[test]
     fn deep_nesting_does_not_overflow_the_stack() {
-        // 100k levels would overflow a recursive walk or drop. <span> nesting is linear
-        // in html5ever (<div> nesting is quadratic, see the budget test below).
+        // 100k levels would overflow a recursive walk or drop (the guard caps the tree
+        // at 513 levels, as Chromium does, but the walk must not rely on it).
         let depth = 100_000;
         let html = format!(
             "{}<a href='/deep'>x</a>{}",

@@ -1,0 +1,991 @@
+//! Deep documents as Chromium parses them, at the cost a browser pays.
+//!
+//! Chromium caps the depth of the DOM its HTML parser builds
+//! (`kMaximumHTMLParserDOMTreeDepth`, 512): an element inserted while more than 512
+//! elements are open goes to its parent's parent instead, so that everything deeper
+//! lands as siblings under the 512th ancestor. The parser otherwise runs as usual: the
+//! stack of open elements keeps every element, end tags close them, and the namespace,
+//! template, table and select rules apply as they would.
+//!
+//! html5ever has no such cap, and several of its steps scan the whole stack of open
+//! elements (a `<div>` looks for a `<p>` to close, in button scope), so 100,000 nested
+//! `<div>`s cost 100,000² steps. Two cooperating parts keep its stack within the cap
+//! while giving the tree Chromium gives:
+//!
+//! - [`Depths`], kept by the tree sink, records how deep each element was inserted and
+//!   applies Chromium's rule when html5ever inserts one (`super::LinkDom::append`).
+//! - [`Guard`], between html5ever's tokenizer and its tree builder, watches each start
+//!   tag: when the element it made lies beyond the cap and carries no context that
+//!   later markup depends on (a `<div>`, a `<b>`, an SVG `<g>`), the guard closes it in
+//!   html5ever at once with a synthetic end tag and remembers it as open itself. The
+//!   element is where Chromium puts it (a child of the 512th ancestor), and html5ever's
+//!   stack does not grow. Elements that carry context (`<svg>`, `<math>` and their HTML
+//!   integration points, `<template>`, tables and their parts, `<select>`, `<option>`)
+//!   stay open in html5ever, which applies their rules itself. End tags of the elements
+//!   the guard holds are answered by the guard, with the scope rules of the HTML
+//!   standard: it ignores them where a browser would, and closes, in html5ever, the
+//!   context elements they close in a browser (`</span>` closes an `<svg>` opened inside
+//!   the span).
+//!
+//! Links depend on little of the rest: an element's place among its siblings follows
+//! the order of the markup whatever the depth, so nesting beyond the cap changes no
+//! link's position; what matters is whether a link is an HTML `a`, inside a template, or
+//! foster-parented out of a table, and that is what the context elements decide.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::rc::Rc;
+
+use html5ever::tokenizer::{Tag, TagKind, Token, TokenSink, TokenSinkResult};
+use html5ever::tree_builder::{Tracer, TreeBuilder, TreeSink};
+use html5ever::{local_name, ns, LocalName, Namespace};
+use markup5ever_rcdom::{Handle, Node, NodeData};
+
+/// Chromium's `kMaximumHTMLParserDOMTreeDepth`: an element is inserted in its intended
+/// parent only while at most this many elements are open.
+pub const MAX_DEPTH: u32 = 512;
+
+/// Elements recorded deeper than this are remembered at once; shallower ones are
+/// measured from their parent when they first get a child.
+const RECORD_FROM_DEPTH: u32 = 256;
+
+/// The node's address, as a key: nodes live as long as the DOM, which outlives the parse.
+fn key(node: &Handle) -> usize {
+    Rc::as_ptr(node) as usize
+}
+
+/// A hasher for addresses: one multiplication (the standard SipHash costs more than the
+/// rest of an insertion on pages of a million links).
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(29);
+    }
+}
+
+type AddressMap<V> = HashMap<usize, V, BuildHasherDefault<AddressHasher>>;
+
+fn parent_of(node: &Node) -> Option<Handle> {
+    let weak = node.parent.take();
+    let parent = weak.as_ref().and_then(|w| w.upgrade());
+    node.parent.set(weak);
+    parent
+}
+
+fn is_html_element(node: &Handle, name: LocalName) -> bool {
+    matches!(&node.data, NodeData::Element { name: qual, .. } if qual.ns == ns!(html) && qual.local == name)
+}
+
+fn template_contents(node: &Handle) -> Option<Handle> {
+    match &node.data {
+        NodeData::Element {
+            template_contents, ..
+        } => template_contents.borrow().clone(),
+        _ => None,
+    }
+}
+
+/// Where an element was inserted, by the depth of the stack of open elements, as the tree
+/// sink sees it (the document is 0, `<html>` 1). Kept by [`super::LinkDom`].
+#[derive(Default)]
+pub struct Depths {
+    /// Depths of elements deep in the tree, and of any element once it had a child.
+    depth: RefCell<AddressMap<u32>>,
+    /// Template contents (a fragment with no parent) to their template.
+    template_of: RefCell<AddressMap<Handle>>,
+    /// Elements created and not inserted yet: the tree builder moves elements too
+    /// (adoption agency), and Chromium applies its cap only to new ones.
+    pending: RefCell<Vec<usize>>,
+    /// The last new element inserted: what the guard looks at after a start tag.
+    last_new: RefCell<Option<Inserted>>,
+    /// The tables and table parts (`tbody`, `thead`, `tfoot`, `tr`) inserted and not
+    /// known to be closed, innermost last, with their depths: foster parenting inserts
+    /// beside the table while the current node is the innermost of them.
+    table_parts: RefCell<Vec<(Handle, u32)>>,
+    /// Set by the guard: an element it closed in html5ever is the current node for a
+    /// browser, one level deeper than html5ever's.
+    virtual_on_top: Cell<bool>,
+}
+
+/// A new element, as inserted.
+pub struct Inserted {
+    pub element: Handle,
+    pub depth: u32,
+    /// Foster-parented (inserted beside a table rather than in the current node).
+    pub beside: bool,
+}
+
+/// Where a new element goes.
+pub enum Placement {
+    /// Where the tree builder asked.
+    AsAsked,
+    /// Under this node instead: the intended parent's parent (Chromium's cap).
+    Under(Handle),
+}
+
+impl Depths {
+    /// Notes an element just created by the tree builder.
+    pub fn created(&self, element: &Handle) {
+        self.pending.borrow_mut().push(key(element));
+        if let Some(contents) = template_contents(element) {
+            self.template_of
+                .borrow_mut()
+                .insert(key(&contents), element.clone());
+        }
+    }
+
+    /// Whether `node` is an element created and not inserted yet (and forgets it).
+    fn take_new(&self, node: &Handle) -> bool {
+        let k = key(node);
+        let mut pending = self.pending.borrow_mut();
+        match pending.iter().rposition(|&p| p == k) {
+            Some(i) => {
+                pending.swap_remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The depth of `node`: recorded, or measured through its ancestors (and then
+    /// recorded, so that each is measured once). A template's contents are as deep as
+    /// their template.
+    fn depth_of(&self, node: &Handle) -> u32 {
+        let mut walked: Vec<Handle> = Vec::new();
+        let mut current = node.clone();
+        let base = loop {
+            if let Some(&d) = self.depth.borrow().get(&key(&current)) {
+                break d;
+            }
+            let template = self.template_of.borrow().get(&key(&current)).cloned();
+            if let Some(template) = template {
+                current = template;
+                continue;
+            }
+            if matches!(current.data, NodeData::Document) {
+                break 0;
+            }
+            match parent_of(&current) {
+                Some(parent) => {
+                    walked.push(current);
+                    current = parent;
+                }
+                // Detached (being moved): as if at the top.
+                None => break 0,
+            }
+        };
+        let mut map = self.depth.borrow_mut();
+        let mut depth = base;
+        for node in walked.iter().rev() {
+            depth += 1;
+            map.insert(key(node), depth);
+        }
+        depth
+    }
+
+    /// The element a node stands for as a parent: a template for its contents.
+    fn logical_parent(&self, parent: &Handle) -> Handle {
+        self.template_of
+            .borrow()
+            .get(&key(parent))
+            .cloned()
+            .unwrap_or_else(|| parent.clone())
+    }
+
+    fn record(&self, child: &Handle, depth: u32, beside: bool) {
+        if depth > RECORD_FROM_DEPTH || template_contents(child).is_some() {
+            self.depth.borrow_mut().insert(key(child), depth);
+        }
+        if let NodeData::Element { name, .. } = &child.data {
+            if name.ns == ns!(html)
+                && matches!(
+                    name.local,
+                    local_name!("table")
+                        | local_name!("tbody")
+                        | local_name!("thead")
+                        | local_name!("tfoot")
+                        | local_name!("tr")
+                )
+            {
+                self.table_parts.borrow_mut().push((child.clone(), depth));
+            }
+        }
+        *self.last_new.borrow_mut() = Some(Inserted {
+            element: child.clone(),
+            depth,
+            beside,
+        });
+    }
+
+    /// Notes that the tree builder popped `node` (it does not say so for every pop).
+    pub fn popped(&self, node: &Handle) {
+        let mut parts = self.table_parts.borrow_mut();
+        if let Some(i) = parts.iter().rposition(|(part, _)| Rc::ptr_eq(part, node)) {
+            parts.truncate(i);
+        }
+    }
+
+    pub fn set_virtual_on_top(&self, on_top: bool) {
+        self.virtual_on_top.set(on_top);
+    }
+
+    /// Where `child`, appended to `parent` by the tree builder, goes. A new element is
+    /// as deep as its parent plus one; when more than [`MAX_DEPTH`] elements would be
+    /// open above it, Chromium puts it under its parent's parent. (A `<template>` is
+    /// counted as already open when it is inserted, as Chromium does.)
+    pub fn place(&self, parent: &Handle, child: &Handle) -> Placement {
+        if !matches!(child.data, NodeData::Element { .. }) || !self.take_new(child) {
+            return Placement::AsAsked;
+        }
+        let logical = self.logical_parent(parent);
+        let parent_depth = self.depth_of(&logical);
+        // A template counts itself: it is over the cap one level earlier, unless the
+        // browser's current node is already an element the guard closed in html5ever
+        // (then the intended parent is that element's parent, where it goes anyway).
+        let over = if is_html_element(child, local_name!("template")) {
+            parent_depth > MAX_DEPTH || (parent_depth == MAX_DEPTH && !self.virtual_on_top.get())
+        } else {
+            parent_depth > MAX_DEPTH
+        };
+        self.record(child, parent_depth + 1, false);
+        if !over {
+            return Placement::AsAsked;
+        }
+        match parent_of(&logical) {
+            Some(grandparent) => match template_contents(&grandparent) {
+                Some(contents) if is_html_element(&grandparent, local_name!("template")) => {
+                    Placement::Under(contents)
+                }
+                _ => Placement::Under(grandparent),
+            },
+            None => Placement::AsAsked,
+        }
+    }
+
+    /// Notes a new element inserted beside `anchor` (foster parenting: before a table,
+    /// or at the end of the element below it). Chromium applies no cap there.
+    /// The element is as deep as the current node (the innermost open part of the
+    /// table) plus one.
+    pub fn placed_beside(&self, table: &Handle, child: &Handle) {
+        if !matches!(child.data, NodeData::Element { .. }) || !self.take_new(child) {
+            return;
+        }
+        let current = {
+            let mut parts = self.table_parts.borrow_mut();
+            let belongs = |part: &Handle| {
+                Rc::ptr_eq(part, table)
+                    || parent_of(part).is_some_and(|p| {
+                        Rc::ptr_eq(&p, table)
+                            || parent_of(&p).is_some_and(|g| Rc::ptr_eq(&g, table))
+                    })
+            };
+            match parts.iter().rposition(|(part, _)| belongs(part)) {
+                Some(i) => {
+                    // Parts after it belong to tables closed since.
+                    parts.truncate(i + 1);
+                    Some(parts[i].1)
+                }
+                None => None,
+            }
+        };
+        let depth = current.unwrap_or_else(|| self.depth_of(table)) + 1;
+        self.record(child, depth, true);
+    }
+
+    fn take_last_new(&self) -> Option<Inserted> {
+        self.last_new.borrow_mut().take()
+    }
+}
+
+/// What the tree builder's sink must offer the guard.
+pub trait DepthSink: TreeSink<Handle = Handle> {
+    fn depths(&self) -> &Depths;
+}
+
+/// An element open beyond the cap, from the guard's point of view.
+struct Deep {
+    name: LocalName,
+    ns: Namespace,
+    /// Still open in html5ever (it carries context), or closed there at once.
+    kept: Option<Handle>,
+}
+
+impl Deep {
+    fn is(&self, name: &LocalName) -> bool {
+        self.name.eq_ignore_ascii_case(name)
+    }
+
+    /// A boundary of the default scope: an end tag does not reach below it.
+    fn bounds_scope(&self) -> bool {
+        if self.ns == ns!(html) {
+            matches!(
+                self.name,
+                local_name!("applet")
+                    | local_name!("caption")
+                    | local_name!("html")
+                    | local_name!("table")
+                    | local_name!("td")
+                    | local_name!("th")
+                    | local_name!("marquee")
+                    | local_name!("object")
+                    | local_name!("template")
+            )
+        } else {
+            is_integration_point(&self.ns, &self.name)
+        }
+    }
+
+    /// In the "special" category: an end tag for an ordinary element stops there.
+    fn is_special(&self) -> bool {
+        if self.ns != ns!(html) {
+            return is_integration_point(&self.ns, &self.name);
+        }
+        matches!(
+            self.name,
+            local_name!("address")
+                | local_name!("applet")
+                | local_name!("area")
+                | local_name!("article")
+                | local_name!("aside")
+                | local_name!("base")
+                | local_name!("basefont")
+                | local_name!("bgsound")
+                | local_name!("blockquote")
+                | local_name!("body")
+                | local_name!("br")
+                | local_name!("button")
+                | local_name!("caption")
+                | local_name!("center")
+                | local_name!("col")
+                | local_name!("colgroup")
+                | local_name!("dd")
+                | local_name!("details")
+                | local_name!("dir")
+                | local_name!("div")
+                | local_name!("dl")
+                | local_name!("dt")
+                | local_name!("embed")
+                | local_name!("fieldset")
+                | local_name!("figcaption")
+                | local_name!("figure")
+                | local_name!("footer")
+                | local_name!("form")
+                | local_name!("frame")
+                | local_name!("frameset")
+                | local_name!("h1")
+                | local_name!("h2")
+                | local_name!("h3")
+                | local_name!("h4")
+                | local_name!("h5")
+                | local_name!("h6")
+                | local_name!("head")
+                | local_name!("header")
+                | local_name!("hgroup")
+                | local_name!("hr")
+                | local_name!("html")
+                | local_name!("iframe")
+                | local_name!("img")
+                | local_name!("input")
+                | local_name!("keygen")
+                | local_name!("li")
+                | local_name!("link")
+                | local_name!("listing")
+                | local_name!("main")
+                | local_name!("marquee")
+                | local_name!("menu")
+                | local_name!("meta")
+                | local_name!("nav")
+                | local_name!("noembed")
+                | local_name!("noframes")
+                | local_name!("noscript")
+                | local_name!("object")
+                | local_name!("ol")
+                | local_name!("p")
+                | local_name!("param")
+                | local_name!("plaintext")
+                | local_name!("pre")
+                | local_name!("script")
+                | local_name!("search")
+                | local_name!("section")
+                | local_name!("select")
+                | local_name!("source")
+                | local_name!("style")
+                | local_name!("summary")
+                | local_name!("table")
+                | local_name!("tbody")
+                | local_name!("td")
+                | local_name!("template")
+                | local_name!("textarea")
+                | local_name!("tfoot")
+                | local_name!("th")
+                | local_name!("thead")
+                | local_name!("title")
+                | local_name!("tr")
+                | local_name!("track")
+                | local_name!("ul")
+                | local_name!("wbr")
+                | local_name!("xmp")
+        )
+    }
+}
+
+/// SVG `foreignObject`, `desc`, `title`; MathML `mi`, `mo`, `mn`, `ms`, `mtext`,
+/// `annotation-xml`: where HTML resumes inside foreign content.
+fn is_integration_point(ns: &Namespace, name: &LocalName) -> bool {
+    match *ns {
+        ns!(svg) => matches!(
+            *name,
+            local_name!("foreignObject") | local_name!("desc") | local_name!("title")
+        ),
+        ns!(mathml) => matches!(
+            *name,
+            local_name!("mi")
+                | local_name!("mo")
+                | local_name!("mn")
+                | local_name!("ms")
+                | local_name!("mtext")
+                | local_name!("annotation-xml")
+        ),
+        _ => false,
+    }
+}
+
+/// Elements whose being open changes how later markup is parsed in a way links can
+/// see: the namespace (`<svg>`, `<math>`, their integration points), template contents,
+/// table modes and foster parenting, select modes. These stay open in html5ever.
+fn carries_context(ns: &Namespace, name: &LocalName) -> bool {
+    match *ns {
+        ns!(html) => matches!(
+            *name,
+            local_name!("template")
+                | local_name!("table")
+                | local_name!("caption")
+                | local_name!("colgroup")
+                | local_name!("tbody")
+                | local_name!("thead")
+                | local_name!("tfoot")
+                | local_name!("tr")
+                | local_name!("td")
+                | local_name!("th")
+                | local_name!("select")
+                | local_name!("option")
+                | local_name!("optgroup")
+        ),
+        ns!(svg) => *name == local_name!("svg") || is_integration_point(ns, name),
+        ns!(mathml) => *name == local_name!("math") || is_integration_point(ns, name),
+        _ => false,
+    }
+}
+
+/// HTML elements that are never left open (void elements).
+fn is_void(name: &LocalName) -> bool {
+    matches!(
+        *name,
+        local_name!("area")
+            | local_name!("base")
+            | local_name!("basefont")
+            | local_name!("bgsound")
+            | local_name!("br")
+            | local_name!("col")
+            | local_name!("embed")
+            | local_name!("frame")
+            | local_name!("hr")
+            | local_name!("img")
+            | local_name!("input")
+            | local_name!("keygen")
+            | local_name!("link")
+            | local_name!("meta")
+            | local_name!("param")
+            | local_name!("source")
+            | local_name!("track")
+            | local_name!("wbr")
+    )
+}
+
+/// How an end tag finds what it closes, in the "in body" rules.
+#[derive(PartialEq, Eq)]
+enum EndKind {
+    /// Block-like elements: closes the nearest one in scope, else is ignored.
+    Scoped,
+    /// Formatting elements: the adoption agency.
+    Formatting,
+    /// Any other: closes the nearest one unless a special element comes first.
+    Other,
+}
+
+fn end_kind(name: &LocalName) -> EndKind {
+    match *name {
+        local_name!("a")
+        | local_name!("b")
+        | local_name!("big")
+        | local_name!("code")
+        | local_name!("em")
+        | local_name!("font")
+        | local_name!("i")
+        | local_name!("nobr")
+        | local_name!("s")
+        | local_name!("small")
+        | local_name!("strike")
+        | local_name!("strong")
+        | local_name!("tt")
+        | local_name!("u") => EndKind::Formatting,
+        local_name!("address")
+        | local_name!("article")
+        | local_name!("aside")
+        | local_name!("blockquote")
+        | local_name!("button")
+        | local_name!("center")
+        | local_name!("details")
+        | local_name!("dialog")
+        | local_name!("dir")
+        | local_name!("div")
+        | local_name!("dl")
+        | local_name!("fieldset")
+        | local_name!("figcaption")
+        | local_name!("figure")
+        | local_name!("footer")
+        | local_name!("header")
+        | local_name!("hgroup")
+        | local_name!("listing")
+        | local_name!("main")
+        | local_name!("menu")
+        | local_name!("nav")
+        | local_name!("ol")
+        | local_name!("pre")
+        | local_name!("search")
+        | local_name!("section")
+        | local_name!("summary")
+        | local_name!("ul")
+        | local_name!("p")
+        | local_name!("li")
+        | local_name!("dd")
+        | local_name!("dt")
+        | local_name!("h1")
+        | local_name!("h2")
+        | local_name!("h3")
+        | local_name!("h4")
+        | local_name!("h5")
+        | local_name!("h6")
+        | local_name!("form")
+        | local_name!("applet")
+        | local_name!("marquee")
+        | local_name!("object") => EndKind::Scoped,
+        _ => EndKind::Other,
+    }
+}
+
+/// Finds which of some handles are still among the tree builder's.
+struct Alive<'a> {
+    wanted: &'a [usize],
+    found: RefCell<Vec<bool>>,
+}
+
+impl Tracer for Alive<'_> {
+    type Handle = Handle;
+
+    fn trace_handle(&self, node: &Handle) {
+        let k = key(node);
+        if let Some(i) = self.wanted.iter().position(|&w| w == k) {
+            self.found.borrow_mut()[i] = true;
+        }
+    }
+}
+
+/// The token sink between html5ever's tokenizer and its tree builder (see the module
+/// documentation).
+pub struct Guard<Sink: DepthSink> {
+    pub builder: TreeBuilder<Handle, Sink>,
+    /// Elements open beyond the cap, outermost first.
+    deep: RefCell<Vec<Deep>>,
+    /// How many entries of `deep` are kept open in html5ever.
+    kept: Cell<usize>,
+}
+
+impl<Sink: DepthSink> Guard<Sink> {
+    pub fn new(builder: TreeBuilder<Handle, Sink>) -> Self {
+        Guard {
+            builder,
+            deep: RefCell::new(Vec::new()),
+            kept: Cell::new(0),
+        }
+    }
+
+    fn depths(&self) -> &Depths {
+        self.builder.sink.depths()
+    }
+
+    fn end_tag(name: LocalName) -> Token {
+        Token::TagToken(Tag {
+            kind: TagKind::EndTag,
+            name,
+            self_closing: false,
+            attrs: Vec::new(),
+            had_duplicate_attributes: false,
+        })
+    }
+
+    fn clear(&self) {
+        self.deep.borrow_mut().clear();
+        self.kept.set(0);
+        self.note_top();
+    }
+
+    fn truncate(&self, len: usize) {
+        {
+            let mut deep = self.deep.borrow_mut();
+            let closed = deep
+                .get(len..)
+                .map_or(0, |gone| gone.iter().filter(|e| e.kept.is_some()).count());
+            deep.truncate(len);
+            self.kept.set(self.kept.get().saturating_sub(closed));
+        }
+        self.note_top();
+    }
+
+    fn start_tag(&self, tag: Tag, line: u64) -> TokenSinkResult<Handle> {
+        let self_closing = tag.self_closing;
+        let name = tag.name.clone();
+        self.depths().take_last_new();
+        let result = self.builder.process_token(Token::TagToken(tag), line);
+        let Some(Inserted {
+            element,
+            depth,
+            beside,
+        }) = self.depths().take_last_new()
+        else {
+            return result;
+        };
+        if depth <= MAX_DEPTH {
+            // Inserted within the cap: whatever was open beyond it is closed.
+            if !self.deep.borrow().is_empty() {
+                self.clear();
+            }
+            return result;
+        }
+        let NodeData::Element { name: qual, .. } = &element.data else {
+            return result;
+        };
+        // Only the element this tag made (not one the tree builder added for it).
+        if !qual.local.eq_ignore_ascii_case(&name) {
+            return result;
+        }
+        let left_open = if qual.ns == ns!(html) {
+            !is_void(&qual.local)
+        } else {
+            !self_closing
+        };
+        if !left_open {
+            return result;
+        }
+        // A foster-parented element stays open too: what goes in it beyond the cap goes
+        // to its parent's end, not back beside the table.
+        let kept = beside || carries_context(&qual.ns, &qual.local);
+        self.deep.borrow_mut().push(Deep {
+            name: qual.local.clone(),
+            ns: qual.ns.clone(),
+            kept: kept.then(|| element.clone()),
+        });
+        if kept {
+            self.kept.set(self.kept.get() + 1);
+        } else {
+            // Closed in html5ever at once: it is the current node, so its end tag
+            // pops exactly it. (What the end tag returns, e.g. a script to run, is
+            // not for us: the start tag's result already set the tokenizer's state.)
+            let _ = self.builder.process_token(Self::end_tag(name), line);
+        }
+        self.note_top();
+        result
+    }
+
+    /// Tells the sink whether the innermost element open beyond the cap is one that
+    /// html5ever has closed.
+    fn note_top(&self) {
+        let on_top = self
+            .deep
+            .borrow()
+            .last()
+            .is_some_and(|entry| entry.kept.is_none());
+        self.depths().set_virtual_on_top(on_top);
+    }
+
+    /// Forgets kept elements html5ever has closed by itself (a `</table>` closing its
+    /// cells, a `<p>` breaking out of `<svg>`), and everything opened after them.
+    fn forget_closed(&self) {
+        if self.kept.get() == 0 {
+            return;
+        }
+        let (indexes, keys): (Vec<usize>, Vec<usize>) = self
+            .deep
+            .borrow()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, entry)| entry.kept.as_ref().map(|h| (i, key(h))))
+            .unzip();
+        let alive = Alive {
+            wanted: &keys,
+            found: RefCell::new(vec![false; keys.len()]),
+        };
+        self.builder.trace_handles(&alive);
+        let found = alive.found.into_inner();
+        if let Some(first_closed) = found.iter().position(|&f| !f) {
+            self.truncate(indexes[first_closed]);
+        }
+    }
+
+    fn end_tag_in_deep(&self, tag: Tag, line: u64) -> TokenSinkResult<Handle> {
+        self.forget_closed();
+        let kind = end_kind(&tag.name);
+        let found = {
+            let deep = self.deep.borrow();
+            let mut found = None;
+            let mut stopped = false;
+            for (i, entry) in deep.iter().enumerate().rev() {
+                if entry.is(&tag.name) {
+                    found = Some(i);
+                    break;
+                }
+                if entry.bounds_scope() || (kind == EndKind::Other && entry.is_special()) {
+                    stopped = true;
+                    break;
+                }
+            }
+            match (found, stopped) {
+                (Some(i), _) => Some(i),
+                // Out of scope, or behind a special element: a browser ignores it.
+                (None, true) => return TokenSinkResult::Continue,
+                // Not open beyond the cap: html5ever has it, if anyone does.
+                (None, false) => None,
+            }
+        };
+        let Some(index) = found else {
+            return self.builder.process_token(Token::TagToken(tag), line);
+        };
+        let is_top = index + 1 == self.deep.borrow().len();
+        if kind == EndKind::Formatting && !is_top {
+            // The adoption agency: with a block opened inside it, the formatting
+            // element leaves the stack and the block stays open.
+            let has_block = self.deep.borrow()[index + 1..].iter().any(Deep::is_special);
+            if has_block {
+                let removed = self.deep.borrow_mut().remove(index);
+                if removed.kept.is_some() {
+                    self.kept.set(self.kept.get().saturating_sub(1));
+                }
+                self.note_top();
+                return TokenSinkResult::Continue;
+            }
+        }
+        // Close, in html5ever, the context elements opened after it (innermost first).
+        let above: Vec<LocalName> = self.deep.borrow()[index + 1..]
+            .iter()
+            .rev()
+            .filter(|entry| entry.kept.is_some())
+            .map(|entry| entry.name.clone())
+            .collect();
+        for name in above {
+            let _ = self.builder.process_token(Self::end_tag(name), line);
+        }
+        let kept = self.deep.borrow()[index].kept.is_some();
+        self.truncate(index);
+        if kept {
+            self.builder.process_token(Token::TagToken(tag), line)
+        } else {
+            TokenSinkResult::Continue
+        }
+    }
+}
+
+impl<Sink: DepthSink> TokenSink for Guard<Sink> {
+    type Handle = Handle;
+
+    fn process_token(&self, token: Token, line_number: u64) -> TokenSinkResult<Handle> {
+        match token {
+            Token::TagToken(tag) if tag.kind == TagKind::StartTag => {
+                self.start_tag(tag, line_number)
+            }
+            Token::TagToken(tag) if !self.deep.borrow().is_empty() => {
+                self.end_tag_in_deep(tag, line_number)
+            }
+            token => self.builder.process_token(token, line_number),
+        }
+    }
+
+    fn end(&self) {
+        self.builder.end();
+    }
+
+    fn adjusted_current_node_present_but_not_in_html_namespace(&self) -> bool {
+        self.builder
+            .adjusted_current_node_present_but_not_in_html_namespace()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{links_from_text, parse};
+    use super::*;
+    use encoding_rs::UTF_8;
+    use url::Url;
+
+    fn links(html: &str) -> Vec<String> {
+        let page = Url::parse("http://h.test/").expect("test URL");
+        links_from_text(html, UTF_8, &page, None)
+            .expect("no budget")
+            .web
+            .into_iter()
+            .map(|url| url.path().to_string())
+            .collect()
+    }
+
+    /// `<body>` is at depth 2: the Nth of `n` nested tags is at depth N + 2.
+    fn nest(n: usize, tag: &str, inner: &str) -> String {
+        format!(
+            "<!DOCTYPE html><body>{}{inner}{}",
+            format!("<{tag}>").repeat(n),
+            format!("</{tag}>").repeat(n)
+        )
+    }
+
+    /// The deepest element of the tree (`<html>` is 1), and the element names at the
+    /// depth given.
+    fn shape(html: &str, at: u32) -> (u32, Vec<String>) {
+        let dom = parse(html, None).expect("no budget");
+        let mut deepest = 0;
+        let mut names = Vec::new();
+        let mut stack = vec![(dom.document.clone(), 0u32)];
+        while let Some((node, depth)) = stack.pop() {
+            if let NodeData::Element { name, .. } = &node.data {
+                deepest = deepest.max(depth);
+                if depth == at {
+                    names.push(name.local.to_string());
+                }
+            }
+            for child in node.children.borrow().iter().rev() {
+                stack.push((child.clone(), depth + 1));
+            }
+        }
+        (deepest, names)
+    }
+
+    #[test]
+    fn elements_beyond_512_open_ones_are_siblings_under_the_512th() {
+        // 510 divs: the deepest is at 512, its link at 513, as without a cap.
+        let (deepest, at_513) = shape(&nest(510, "div", "<a href=/x>x</a>"), 513);
+        assert_eq!((deepest, at_513), (513, vec!["a".to_string()]));
+        // 520 divs: the 511th div and everything after it under the 510th (depth 512).
+        let (deepest, at_513) = shape(&nest(520, "div", "<a href=/x>x</a>"), 513);
+        assert_eq!(deepest, 513);
+        assert_eq!(at_513.len(), 11);
+        assert_eq!(at_513.last().map(String::as_str), Some("a"));
+    }
+
+    #[test]
+    fn a_hundred_thousand_nested_divs_or_spans_keep_every_link_in_order() {
+        for tag in ["div", "span", "b", "section", "em"] {
+            let html = format!(
+                "<a href=/before>b</a>{}<a href=/after>a</a>",
+                nest(100_000, tag, "<a href=/in>in</a>")
+            );
+            assert_eq!(links(&html), ["/before", "/in", "/after"], "<{tag}>");
+            assert_eq!(shape(&html, 0).0, 513, "<{tag}>");
+        }
+    }
+
+    #[test]
+    fn misnested_formatting_and_blocks_fifty_thousand_deep() {
+        let html = format!(
+            "{}<a href=/in>in</a>{}<a href=/after>a</a>",
+            "<b><div>".repeat(50_000),
+            "</b></div>".repeat(20)
+        );
+        assert_eq!(links(&html), ["/in", "/after"]);
+    }
+
+    #[test]
+    fn a_template_beyond_the_cap_does_not_hide_its_links() {
+        // Chromium: a template inserted with 512 elements open (itself included) goes
+        // to its parent's parent, and what goes in it to the template's parent.
+        let inner = "<template><a href=/t>t</a></template><a href=/after>a</a>";
+        assert_eq!(links(&nest(509, "div", inner)), ["/after"]);
+        assert_eq!(links(&nest(510, "div", inner)), ["/after", "/t"]);
+        assert_eq!(links(&nest(511, "div", inner)), ["/t", "/after"]);
+        assert_eq!(links(&nest(600, "div", inner)), ["/t", "/after"]);
+        // Within the cap, a template deep inside still hides its deep links.
+        let html = format!(
+            "<template>{}</template><a href=/after>a</a>",
+            nest(600, "div", "<a href=/hidden>h</a>")
+        );
+        assert_eq!(links(&html), ["/after"]);
+    }
+
+    #[test]
+    fn foreign_content_beyond_the_cap_keeps_its_namespace() {
+        // <g/> does not nest; <svg> and foreignObject stay open in html5ever.
+        let svg = "<svg>".to_string()
+            + &"<g/>".repeat(800)
+            + "<g><a href=/svg-a>s</a></g><foreignObject><a href=/fo>fo</a></foreignObject>\
+               <g><p><a href=/breakout>b</a></g></svg><a href=/after>a</a>";
+        for n in [505, 511, 512, 600] {
+            assert_eq!(
+                links(&nest(n, "div", &svg)),
+                ["/fo", "/breakout", "/after"],
+                "{n} divs"
+            );
+        }
+        let math = "<math><a href=/m>m</a><mi><a href=/mi>mi</a></mi></math><a href=/after>a</a>";
+        assert_eq!(links(&nest(600, "div", math)), ["/mi", "/after"]);
+    }
+
+    #[test]
+    fn an_end_tag_closes_the_context_elements_opened_inside_its_element() {
+        // </span> closes the <svg> opened in the span: the next link is HTML again.
+        let html = "<div>".repeat(600) + "<span><svg><a href=/svg>s</a></span><a href=/html>h</a>";
+        assert_eq!(links(&html), ["/html"]);
+        // </div> stops at a template (a scope boundary) and is ignored.
+        let html = "<div>".repeat(600)
+            + "<div><template><a href=/t1>t</a></div><a href=/t2>t</a></template><a href=/after>a</a>";
+        assert_eq!(links(&html), ["/t1", "/t2", "/after"]);
+    }
+
+    #[test]
+    fn tables_beyond_the_cap_foster_parent_as_chromium_does() {
+        let table = "<table><a href=/f1>f1</a><tr><td><a href=/c1>c1</a></td></tr>\
+                     <a href=/f2>f2</a><div><a href=/f3>f3</a></div></table><a href=/after>a</a>";
+        // Within the cap, everything misplaced goes before the table.
+        assert_eq!(
+            links(&nest(100, "div", table)),
+            ["/f1", "/f2", "/f3", "/c1", "/after"]
+        );
+        // Beyond it, what goes inside a foster-parented element goes to that element's
+        // parent's end: after the table.
+        for n in [509, 513, 600] {
+            assert_eq!(
+                links(&nest(n, "div", table)),
+                ["/f1", "/f2", "/c1", "/f3", "/after"],
+                "{n} divs"
+            );
+        }
+    }
+
+    #[test]
+    fn raw_text_and_select_beyond_the_cap() {
+        let html = "<div>".repeat(600)
+            + "<textarea><a href=/no></textarea><script><a href=/no2></script>\
+               <select><option><a href=/o>o</a></select><a href=/yes>y</a>";
+        assert_eq!(links(&html), ["/o", "/yes"]);
+    }
+}
