@@ -42,6 +42,8 @@ struct CrawlRun {
     seen: Observed,
     /// The crawler's own report of the crawl, normalized (timestamps and timings out).
     output: Vec<u8>,
+    /// Seconds from the start to the last growth of stdout.
+    last_output: f64,
 }
 
 struct Row {
@@ -97,6 +99,27 @@ impl Row {
         }
     }
 
+    /// The median wall time; for runs that timed out, when their output was complete.
+    fn wall_text(&self) -> String {
+        let mut text = format!("{:.1}", self.med(|x| x.wall));
+        let hung: Vec<String> = self
+            .runs
+            .iter()
+            .filter(|r| r.run.exit == 124)
+            .map(|r| format!("{:.1}", r.last_output))
+            .collect();
+        if !hung.is_empty() {
+            let _ = write!(
+                text,
+                " (**{} of {} runs timed out**; their stdout last grew at {} s)",
+                hung.len(),
+                self.runs.len(),
+                hung.join(", ")
+            );
+        }
+        text
+    }
+
     fn exits(&self) -> String {
         let codes: Vec<String> = self.runs.iter().map(|r| r.run.exit.to_string()).collect();
         codes.join(",")
@@ -143,7 +166,7 @@ impl Group {
         self.server.reset();
         let started = Instant::now();
         // time(1) outside timeout(1): a run that times out still has its figures.
-        let status = Command::new("/usr/bin/time")
+        let mut child = Command::new("/usr/bin/time")
             .arg("-v")
             .arg("-o")
             .arg(&time_file)
@@ -154,8 +177,26 @@ impl Group {
             .stdin(Stdio::null())
             .stdout(fs::File::create(&out_file).map_err(|e| e.to_string())?)
             .stderr(fs::File::create(&err_file).map_err(|e| e.to_string())?)
-            .status()
+            .spawn()
             .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
+        // When did stdout last grow? A run that hangs after its work shows it.
+        let mut size = 0;
+        let mut last_output = 0.0;
+        let status = loop {
+            if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+                break status;
+            }
+            let now = fs::metadata(&out_file).map_or(0, |m| m.len());
+            if now != size {
+                size = now;
+                last_output = started.elapsed().as_secs_f64();
+            }
+            if started.elapsed() > Duration::from_secs(limit_s + 30) {
+                // timeout(1) should have ended it; bounded all the same.
+                let _ = child.kill();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
         let wall = started.elapsed().as_secs_f64();
         let seen = self.server.observed();
         let stdout = fs::read(&out_file).unwrap_or_default();
@@ -200,7 +241,12 @@ impl Group {
             seen.duplicates,
             seen.peak_per_host
         );
-        Ok(CrawlRun { run, seen, output })
+        Ok(CrawlRun {
+            run,
+            seen,
+            output,
+            last_output,
+        })
     }
 }
 
@@ -319,7 +365,7 @@ pub fn crawl(o: &Options) -> Res<()> {
     .map(|s| s.to_string())
     .chain(inputs.iter().cloned())
     .collect();
-    let ours_limit = if o.quick { 60 } else { 120 };
+    let ours_limit = if o.quick { 60 } else { 100 };
     let mut rows: Vec<Row> = Vec::new();
 
     // Ours, crawling, three times: figures from all three, and the same bytes?
@@ -457,7 +503,31 @@ pub fn crawl(o: &Options) -> Res<()> {
     // The report.
     let floor = (pages as f64 / PER_HOST as f64).ceil() * LATENCY_MS as f64 / 1000.0;
     let target_s = floor * 1.2;
-    let ours_wall = ours.med(|r| r.wall);
+    // A run that hung after its work (exit 124) counts with the time its output was
+    // complete, and fails the targets below.
+    let ours_hung = ours.runs.iter().filter(|r| r.run.exit == 124).count();
+    let ours_wall = {
+        let mut v: Vec<f64> = ours
+            .runs
+            .iter()
+            .map(|r| {
+                if r.run.exit == 124 {
+                    r.last_output
+                } else {
+                    r.run.wall
+                }
+            })
+            .collect();
+        median(&mut v)
+    };
+    let hung_note = if ours_hung > 0 {
+        format!(
+            " ({ours_hung} of {} runs did not exit: the time their output was complete)",
+            ours.runs.len()
+        )
+    } else {
+        String::new()
+    };
     let list_wall = list_row.med(|r| r.wall);
     let overhead = ours_wall / list_wall - 1.0;
     let (_, u1, m1) = &memory[0];
@@ -498,9 +568,9 @@ pub fn crawl(o: &Options) -> Res<()> {
         let beyond = r.worst(|c| c.seen.fetched.difference(&r.model).count() as u64);
         let _ = writeln!(
             table,
-            "| {} | {:.1} | {:.1} | {:.1} | {} | {:.4} | {} | {} | {} | {} / {} | {} | {} | {} |",
+            "| {} | {} | {:.1} | {:.1} | {} | {:.4} | {} | {} | {} | {} / {} | {} | {} | {} |",
             r.name,
-            r.med(|x| x.wall),
+            r.wall_text(),
             r.med(Run::cpu),
             r.med(Run::rss_mib),
             fetched,
@@ -525,15 +595,15 @@ pub fn crawl(o: &Options) -> Res<()> {
     let met = |ok: bool| if ok { "yes" } else { "**no**" };
     let _ = writeln!(
         targets,
-        "| crawl wall time ≤ 1.2 × the latency floor ({target_s:.1} s at this scale; 12 s at 3000 pages a host) | {ours_wall:.1} s ({:.2} × the floor) | {} |",
+        "| crawl wall time ≤ 1.2 × the latency floor ({target_s:.1} s at this scale; 12 s at 3000 pages a host) | {ours_wall:.1} s ({:.2} × the floor){hung_note} | {} |",
         ours_wall / floor,
-        met(ours_wall <= target_s)
+        met(ours_wall <= target_s && ours_hung == 0)
     );
     let _ = writeln!(
         targets,
-        "| crawl overhead over list mode on the same URLs ≤ 15 % | {ours_wall:.1} s vs {list_wall:.1} s: {:+.0} % | {} |",
+        "| crawl overhead over list mode on the same URLs ≤ 15 % | {ours_wall:.1} s vs {list_wall:.1} s: {:+.0} %{hung_note} | {} |",
         overhead * 100.0,
-        met(overhead <= 0.15)
+        met(overhead <= 0.15 && ours_hung == 0)
     );
     let _ = writeln!(
         targets,
@@ -767,7 +837,7 @@ fn peers(
                 &format!("{tag}scrapy-{reactor}-{i}"),
                 &python,
                 &args,
-                if o.quick { 120 } else { 480 },
+                if o.quick { 120 } else { 600 },
                 scrapy_feed,
             )?);
         }
