@@ -366,7 +366,7 @@ impl Site {
         let mut seen = HashSet::new();
         let mut queue = VecDeque::new();
         for root in roots {
-            let url = Url::parse(&root).expect("root URL");
+            let url = Url::parse(root).expect("root URL");
             seen.insert(url.to_string());
             queue.push_back((url, 0u32));
         }
