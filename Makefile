@@ -69,7 +69,7 @@ memory-limit: build ## Under a real cgroup memory limit (root; LIMIT=128M): a 1M
 chromium-diff: build ## Compare with headless Chromium on ~1400 generated pages (needs chromium, npm)
 	python3 ci/chromium-diff/run.py $(BIN) --known ci/chromium-diff/known-differences.json
 
-bench: ## Benchmark: throughput, 1000/10k URLs with latency, RSS, musl vs glibc (bench/RESULTS.md)
+bench: ## Benchmark: throughput, 1000/10k URLs with latency, RSS, musl vs glibc, crawl vs wget/LinkChecker/Scrapy (bench/RESULTS.md)
 	bench/run.sh
 
 fuzz: ## Fuzz decode + extract for FUZZ_SECONDS (default 120) with cargo fuzz (nightly)

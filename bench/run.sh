@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # make bench: build the release binary (and the static musl one when the musl target is
 # installed), then run the benchmark suite (bench/suite.rs), which prints the table and
-# rewrites the generated part of bench/RESULTS.md. Needs no internet.
+# rewrites the generated part of bench/RESULTS.md; then the crawl group, against GNU
+# wget, LinkChecker and Scrapy, which bench/peers/setup.sh installs (wget from Debian,
+# the others from PyPI into target/bench-peers/venv): that step, and only it, needs a
+# package registry.
 #
 #   bench/run.sh [suite options...]     e.g. --quick, --runs 7, --corpus DIR
 #
 # Environment: BENCH_STATIC=0 skips the musl build; SHARED (default ../shared) is where
-# the conformance corpus lives: its real 100-200 KB pages are also measured when present.
+# the conformance corpus lives: its real 100-200 KB pages are also measured when present;
+# BENCH_CRAWL=0 skips the crawl group, BENCH_PEERS=0 runs it without the peers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +43,22 @@ fi
 timeout 1800 cargo bench --locked --bench suite --no-run
 echo "bench: builds took $(( $(date +%s) - build_started )) s" >&2
 
+crawl_args=(--bin "$BIN" --out bench/RESULTS.md)
+if [[ ${BENCH_PEERS:-1} == 0 ]]; then
+    crawl_args+=(--no-peers)
+elif [[ ${BENCH_CRAWL:-1} != 0 ]]; then
+    python=$(bench/peers/setup.sh | tail -1)
+    crawl_args+=(--python "$python")
+fi
+
 # The measurements bound every run of the binary themselves (timeout(1)); this bounds
 # the whole suite.
 timeout 600 cargo bench --locked --bench suite -- all "${args[@]}" "$@"
+
+# The crawl group: a full run is about 40 minutes on 2 busy cores (wget alone ~7, each
+# Scrapy run up to 10), --quick a few. Only --quick of the options above applies to it.
+if [[ ${BENCH_CRAWL:-1} != 0 ]]; then
+    quick=()
+    for a in "$@"; do [[ $a == --quick ]] && quick=(--quick); done
+    timeout 5400 cargo bench --locked --bench suite -- crawl "${crawl_args[@]}" "${quick[@]}"
+fi

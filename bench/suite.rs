@@ -14,12 +14,16 @@
 //! cargo bench --bench suite -- compare NAME=PATH... [--runs N] [--heavy]  A/B binaries
 //! cargo bench --bench suite -- hostile [NAME=PATH...] [--runs N]  deep, misnested, 1M links
 //! cargo bench --bench suite -- serve [--write-pages DIR]     just the server
+//! cargo bench --bench suite -- crawl [--quick] [--no-peers] [--python PATH] [--pages N]
+//! cargo bench --bench suite -- crawl-serve [--pages N]      just the crawl site
 //! ```
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark stops at the first surprise
 
+mod crawl;
 mod pages;
 mod server;
+mod site;
 
 use std::fmt::Write as _;
 use std::fs;
@@ -66,6 +70,12 @@ struct Options {
     quick: bool,
     jobs_list: Vec<usize>,
     write_pages: Option<PathBuf>,
+    /// crawl: ours only, no wget, LinkChecker or Scrapy.
+    no_peers: bool,
+    /// crawl: the Python of the peers' venv (bench/peers/setup.sh prints it).
+    python: Option<PathBuf>,
+    /// crawl: pages per host instead of the scale's default.
+    pages: Option<u64>,
     rest: Vec<String>,
     /// The arguments as given, for the record.
     args: Vec<String>,
@@ -82,6 +92,9 @@ fn parse_options(args: &[String]) -> Res<Options> {
         quick: false,
         jobs_list: vec![8, 16, 32, 64, 128],
         write_pages: None,
+        no_peers: false,
+        python: None,
+        pages: None,
         rest: Vec::new(),
         args: args.to_vec(),
     };
@@ -111,6 +124,15 @@ fn parse_options(args: &[String]) -> Res<Options> {
                     .collect::<Res<_>>()?
             }
             "--write-pages" => o.write_pages = Some(value("--write-pages")?.into()),
+            "--no-peers" => o.no_peers = true,
+            "--python" => o.python = Some(value("--python")?.into()),
+            "--pages" => {
+                o.pages = Some(
+                    value("--pages")?
+                        .parse()
+                        .map_err(|e| format!("--pages: {e}"))?,
+                )
+            }
             other if first && !other.starts_with('-') => o.command = other.to_string(),
             other => o.rest.push(other.to_string()),
         }
@@ -151,8 +173,10 @@ fn real_main(args: &[String]) -> Res<()> {
             Ok(())
         }
         "serve" => serve(&o),
+        "crawl" => crawl::crawl(&o),
+        "crawl-serve" => crawl::serve_site(&o),
         other => Err(format!(
-            "unknown command '{other}' (all, extract, extract-once, sweep, compare, hostile, serve)"
+            "unknown command '{other}' (all, crawl, crawl-serve, extract, extract-once, sweep, compare, hostile, serve)"
         )),
     }
 }
@@ -271,6 +295,23 @@ struct Run {
 }
 
 impl Run {
+    /// Takes CPU times, peak RSS and the exit status from `/usr/bin/time -v`'s report.
+    fn read_time_report(&mut self, report: &str) {
+        for line in report.lines() {
+            let line = line.trim();
+            let value = |prefix: &str| line.strip_prefix(prefix).map(str::trim);
+            if let Some(v) = value("User time (seconds):") {
+                self.user = v.parse().unwrap_or(0.0);
+            } else if let Some(v) = value("System time (seconds):") {
+                self.sys = v.parse().unwrap_or(0.0);
+            } else if let Some(v) = value("Maximum resident set size (kbytes):") {
+                self.max_rss_kib = v.parse().unwrap_or(0);
+            } else if let Some(v) = value("Exit status:") {
+                self.exit = v.parse().unwrap_or(self.exit);
+            }
+        }
+    }
+
     fn cpu(&self) -> f64 {
         self.user + self.sys
     }
@@ -460,20 +501,7 @@ impl Ctx {
             check,
             ..Run::default()
         };
-        let report = fs::read_to_string(&time_file).unwrap_or_default();
-        for line in report.lines() {
-            let line = line.trim();
-            let value = |prefix: &str| line.strip_prefix(prefix).map(str::trim);
-            if let Some(v) = value("User time (seconds):") {
-                run.user = v.parse().unwrap_or(0.0);
-            } else if let Some(v) = value("System time (seconds):") {
-                run.sys = v.parse().unwrap_or(0.0);
-            } else if let Some(v) = value("Maximum resident set size (kbytes):") {
-                run.max_rss_kib = v.parse().unwrap_or(0);
-            } else if let Some(v) = value("Exit status:") {
-                run.exit = v.parse().unwrap_or(run.exit);
-            }
-        }
+        run.read_time_report(&fs::read_to_string(&time_file).unwrap_or_default());
         if status.code() == Some(124) || status.code() == Some(137) {
             run.exit = 124;
             run.stderr
@@ -1304,11 +1332,17 @@ const END: &str = "<!-- bench:end -->";
 
 /// Replaces the generated part of RESULTS.md, keeping what is written around it.
 fn write_results(path: &Path, report: &str) -> Res<()> {
+    write_region(path, BEGIN, END, report)
+}
+
+/// Replaces the text between `begin` and `end` in `path` (adds them at the end when
+/// missing), keeping what is written around them.
+fn write_region(path: &Path, begin: &str, end: &str, report: &str) -> Res<()> {
     let old = fs::read_to_string(path).unwrap_or_default();
-    let generated = format!("{BEGIN}\n{report}{END}");
-    let text = match (old.find(BEGIN), old.find(END)) {
+    let generated = format!("{begin}\n{report}{end}");
+    let text = match (old.find(begin), old.find(end)) {
         (Some(b), Some(e)) if b < e => {
-            format!("{}{generated}{}", &old[..b], &old[e + END.len()..])
+            format!("{}{generated}{}", &old[..b], &old[e + end.len()..])
         }
         _ if old.is_empty() => format!("# Benchmark results\n\n{generated}\n"),
         _ => format!("{old}\n{generated}\n"),
