@@ -3,8 +3,9 @@
 //!
 //! Each check panics when the library breaks a promise; a panic inside the library is
 //! a failure too. Beyond the product's promises (docs/usage.md: only http(s) links, resolved
-//! and normalised by the WHATWG URL rules), the `extract` check counts the links of the
-//! document parsed in one piece, as an oracle for the chunked parse.
+//! and normalised by the WHATWG URL rules), the `extract` check holds the links against
+//! those of the document parsed in one piece, as an oracle for the chunked parse (see
+//! [`check_extract`]).
 //!
 //! The input of the `extract` target is either a whole document (the page URL is then
 //! [`FALLBACK_PAGE_URL`] and there is no transport charset), or, when it starts with a
@@ -20,12 +21,12 @@
 
 use std::time::Duration;
 
-use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, X_USER_DEFINED};
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, X_USER_DEFINED};
 use html5ever::tendril::TendrilSink;
 use html5ever::tree_builder::TreeBuilderOpts;
 use html5ever::{local_name, ns, parse_document, ParseOpts};
 use link_extractor::decode::{charset_parameter, decode, sniff_encoding};
-use link_extractor::extract::{links_from_bytes, ExtractError};
+use link_extractor::extract::{links_from_bytes, links_from_text, ExtractError};
 use markup5ever_rcdom::{NodeData, RcDom};
 use url::Url;
 
@@ -85,8 +86,16 @@ pub enum Extracted {
     TooSlow,
 }
 
-/// Decodes and extracts `data` (see the module documentation for its layout) and
-/// asserts that every link kept is an absolute http(s) URL in canonical form.
+/// Decodes and extracts `data` (see the module documentation for its layout), then
+/// holds the result against three oracles:
+/// - every link kept is an absolute http(s) URL in canonical form ([`check_web_url`]);
+/// - the document parsed again, in one piece, into a whole rcdom (text, comments and
+///   all) by [`hrefs_in_one_parse`], has the same `<base href>` and `a`/`area` `href`
+///   values in the same order: the links of a plain document holding just those give
+///   exactly the same `web` and `skipped` lists. The extractor feeds the parser in
+///   chunks and keeps no text; neither may change a link, its order or the base;
+/// - a link printed, read back as an `href` of a page, is itself (Chromium's canonical
+///   form is a fixed point).
 pub fn check_extract(data: &[u8]) -> Extracted {
     let case = ExtractCase::from_input(data);
     let links = match links_from_bytes(
@@ -101,23 +110,56 @@ pub fn check_extract(data: &[u8]) -> Extracted {
     for url in &links.web {
         check_web_url(url, &case);
     }
+
     let encoding = sniff_encoding(case.body, case.transport_charset.as_deref());
-    let in_one_go = count_links_in_one_parse(&decode(case.body, encoding));
+    let in_one_go = hrefs_in_one_parse(&decode(case.body, encoding));
+    let plain = plain_document(in_one_go.base.as_deref(), &in_one_go.hrefs);
+    let expected =
+        links_from_text(&plain, encoding, &case.page_url, None).expect("no budget, no failure");
     assert_eq!(
-        links.web.len() + links.skipped.len(),
-        in_one_go,
-        "the document parsed in one go has another number of links (case {case:?})"
+        links.web, expected.web,
+        "the links differ from those of the document parsed in one go (case {case:?})"
     );
+    assert_eq!(
+        links.skipped, expected.skipped,
+        "the skipped hrefs differ from those of the document parsed in one go (case {case:?})"
+    );
+
+    if !links.web.is_empty() {
+        let printed: Vec<String> = links.web.iter().map(|url| url.to_string()).collect();
+        let again = links_from_text(&plain_document(None, &printed), UTF_8, &case.page_url, None)
+            .expect("no budget, no failure");
+        assert!(
+            again.skipped.is_empty() && again.web == links.web,
+            "printed links do not read back as themselves: {:?} (case {case:?})",
+            again.web.iter().zip(&links.web).find(|(a, b)| a != b)
+        );
+    }
+
     Extracted::Links {
         web: links.web.len(),
         skipped: links.skipped.len(),
     }
 }
 
-/// How many `a` and `area` elements with an `href` the document has, parsed in one go
-/// (scripting off, template contents left out, as the extractor does): the extractor
-/// feeds the parser in chunks, and where the chunks meet must not change the links.
-fn count_links_in_one_parse(html: &str) -> usize {
+/// The `href` values a document holds for links, as the extractor must see them.
+#[derive(Debug, Default)]
+pub struct DocumentHrefs {
+    /// The `href` of the first HTML `base` element that has one, in tree order.
+    pub base: Option<String>,
+    /// The `href` of every HTML `a` and `area` element, in tree order.
+    pub hrefs: Vec<String>,
+}
+
+/// The document parsed in one go into a whole rcdom (scripting off, as the extractor
+/// parses), its hrefs in tree order; template contents are not children in the rcdom,
+/// so their links are left out, as in `document.links`.
+///
+/// Hook for the DOM depth guard (Chromium's 512-deep cap): once the extractor caps the
+/// depth, this oracle parse must build the same capped tree (or the target that checks
+/// the guard does so), else deep documents whose capped tree orders links differently
+/// are reported here. The deep shapes to check it on are `fuzz/seeds/deep/`.
+pub fn hrefs_in_one_parse(html: &str) -> DocumentHrefs {
     let opts = ParseOpts {
         tree_builder: TreeBuilderOpts {
             scripting_enabled: false,
@@ -126,24 +168,57 @@ fn count_links_in_one_parse(html: &str) -> usize {
         ..ParseOpts::default()
     };
     let dom = parse_document(RcDom::default(), opts).one(html);
-    let mut count = 0;
+    let mut found = DocumentHrefs::default();
     let mut stack = vec![dom.document.clone()];
     while let Some(node) = stack.pop() {
         if let NodeData::Element { name, attrs, .. } = &node.data {
-            let is_link = name.ns == ns!(html)
-                && (name.local == local_name!("a") || name.local == local_name!("area"));
-            if is_link
-                && attrs
+            let is_link = name.local == local_name!("a") || name.local == local_name!("area");
+            let is_base = name.local == local_name!("base");
+            if name.ns == ns!(html) && (is_link || is_base) {
+                let href = attrs
                     .borrow()
                     .iter()
-                    .any(|attr| attr.name.ns == ns!() && attr.name.local == local_name!("href"))
-            {
-                count += 1;
+                    .find(|attr| attr.name.ns == ns!() && attr.name.local == local_name!("href"))
+                    .map(|attr| attr.value.to_string());
+                match href {
+                    Some(href) if is_link => found.hrefs.push(href),
+                    Some(href) if found.base.is_none() => found.base = Some(href),
+                    _ => {}
+                }
             }
         }
-        stack.extend(node.children.borrow().iter().cloned());
+        stack.extend(node.children.borrow().iter().rev().cloned());
     }
-    count
+    found
+}
+
+/// A document with nothing but `base` (if given) and one `a` per href, each value
+/// written so that it reads back exactly (`&`, `"` and CR as references: the parser
+/// would turn a literal CR into LF).
+pub fn plain_document(base: Option<&str>, hrefs: &[String]) -> String {
+    fn attribute(out: &mut String, value: &str) {
+        for c in value.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '"' => out.push_str("&quot;"),
+                '\r' => out.push_str("&#13;"),
+                c => out.push(c),
+            }
+        }
+    }
+    let mut html = String::from("<!DOCTYPE html><head>");
+    if let Some(base) = base {
+        html.push_str("<base href=\"");
+        attribute(&mut html, base);
+        html.push_str("\">");
+    }
+    html.push_str("</head><body>");
+    for href in hrefs {
+        html.push_str("<a href=\"");
+        attribute(&mut html, href);
+        html.push_str("\"></a>");
+    }
+    html
 }
 
 /// Asserts that `url`, a link the extractor kept, is an absolute http(s) URL with a
@@ -304,7 +379,13 @@ fn encode(coding: link_extractor::fetch::Coding, bytes: &[u8], zlib: bool) -> Ve
         }
         Coding::Brotli => {
             let mut out = Vec::new();
-            let params = brotli::enc::BrotliEncoderParams::default();
+            // Quality 1 and a 64 KiB window: the default (quality 11) costs milliseconds
+            // an input, most of the target's time; the decoder sees a valid stream either way.
+            let params = brotli::enc::BrotliEncoderParams {
+                quality: 1,
+                lgwin: 16,
+                ..Default::default()
+            };
             brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).expect("in memory");
             out
         }

@@ -128,3 +128,59 @@ fn the_codings_check_decodes_real_encodings_and_stops_bombs() {
     bomb.write_all(&vec![b' '; 8 << 20]).expect("in memory");
     check_codings(&bomb.finish().expect("in memory"));
 }
+
+#[test]
+fn the_plain_document_reads_back_its_hrefs_exactly() {
+    let hrefs: Vec<String> = [
+        "a&amp;b\"c'd",
+        "line\rfeed\r\nx\ty",
+        "</a><a href=x>",
+        "",
+        " \u{3042}\u{fffd} ",
+    ]
+    .iter()
+    .map(|href| href.to_string())
+    .collect();
+    let base = "http://b.test/?x=\"&y\r";
+    let found = check::hrefs_in_one_parse(&check::plain_document(Some(base), &hrefs));
+    assert_eq!(found.base.as_deref(), Some(base));
+    assert_eq!(found.hrefs, hrefs);
+}
+
+#[test]
+fn the_one_go_parse_sees_hrefs_in_tree_order_and_the_first_base() {
+    let html = "<base target=x><table><a href=1><tr><td><a href=2></table>\
+                <base href=/b1><base href=/b2><svg><a href=svg></a></svg>\
+                <template><a href=t></template><map><area href=3></map>";
+    let found = check::hrefs_in_one_parse(html);
+    assert_eq!(found.base.as_deref(), Some("/b1"));
+    // The foster-parented link comes before the table, and the open `a` is
+    // reconstructed after it (a second link to 1), as in browsers.
+    assert_eq!(found.hrefs, ["1", "2", "1", "3"]);
+}
+
+/// The committed seeds (`fuzz/seeds/`) pass the checks too: a seed that fails would
+/// stop the fuzzer at its start.
+#[test]
+fn every_seed_passes_the_fuzz_checks() {
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
+    let mut failed = Vec::new();
+    for dir in ["extract", "deep", "charset", "codings"] {
+        let dir = seeds.join(dir);
+        for entry in fs::read_dir(&dir).unwrap_or_else(|err| panic!("{}: {err}", dir.display())) {
+            let path = entry.expect("directory entry").path();
+            let data = fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+            let outcome = catch_unwind(AssertUnwindSafe(|| match path.parent() {
+                Some(parent) if parent.ends_with("codings") => check_codings(&data),
+                Some(parent) if parent.ends_with("charset") => check_charset(&data),
+                _ => {
+                    check_extract(&data);
+                }
+            }));
+            if outcome.is_err() {
+                failed.push(path.display().to_string());
+            }
+        }
+    }
+    assert!(failed.is_empty(), "fuzz checks failed on seeds {failed:?}");
+}
