@@ -269,7 +269,13 @@ fn encode(coding: link_extractor::fetch::Coding, bytes: &[u8], zlib: bool) -> Ve
         }
         Coding::Brotli => {
             let mut out = Vec::new();
-            let params = brotli::enc::BrotliEncoderParams::default();
+            // Quality 1 and a 64 KiB window: the default (quality 11) costs milliseconds
+            // an input, most of the target's time; the decoder sees a valid stream either way.
+            let params = brotli::enc::BrotliEncoderParams {
+                quality: 1,
+                lgwin: 16,
+                ..Default::default()
+            };
             brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).expect("in memory");
             out
         }

@@ -1,18 +1,30 @@
 #!/usr/bin/env bash
-# Fuzz decode + extract with cargo fuzz (nightly) for a bounded time.
+# Fuzz decoding, extraction and content codings with cargo fuzz (nightly) for a bounded
+# time.
 #
 #   fuzz/run.sh [SECONDS] [TARGET...]
 #
-# Runs each TARGET (default: extract, charset) for SECONDS (default 120) in one
-# libFuzzer process, then prints its executions, speed, coverage and whether it found a
-# crash. Exits non-zero when a target crashed, hung, ran out of memory or failed to
-# build. Crash inputs land in fuzz/artifacts/TARGET/, the growing corpus in
-# fuzz/corpus/TARGET/, the libFuzzer log in fuzz/artifacts/TARGET/fuzz.log.
+# Runs each TARGET (default: extract, charset, codings) for SECONDS (default 120) in one
+# libFuzzer process, one after another, then prints its executions, speed, coverage and
+# whether it found a crash. Exits non-zero when a target crashed, hung, ran out of
+# memory or failed to build. Crash inputs land in fuzz/artifacts/TARGET/, the growing
+# corpus in fuzz/corpus/TARGET/, the libFuzzer log in fuzz/artifacts/TARGET/fuzz.log.
 #
-# Seeds: fuzz/seeds/TARGET/ (small, hand-written) and, for extract, the pages of the
-# shared corpus ($SHARED/corpus/pages, default ../shared) when it exists, read only.
-# Those pages are third-party data: a corpus grown from them holds their fragments and
-# must not go into the repo. SHARED=/nonexistent leaves them out.
+# Per target (see `target_options` below): the seeds, the largest input (-max_len) and
+# the dictionary (-dict=fuzz/html.dict: tags, attributes, entities, URL pieces,
+# charset names, for extract and charset).
+# - extract: fuzz/seeds/extract/ (small synthetic fault shapes) and fuzz/seeds/deep/
+#   (nesting around Chromium's 512-deep cap, misnesting), inputs up to 64 KiB;
+# - charset: fuzz/seeds/charset/, up to 8 KiB (the prescan reads 1 KiB, more in the head);
+# - codings: fuzz/seeds/codings/ (written by fuzz/seeds/codings-gen.py), up to 16 KiB.
+# Speed comes from small inputs: libFuzzer runs a target at 1000s of inputs a second
+# on KiB-sized inputs, at 20 a second on whole pages.
+#
+# When the shared corpus exists ($SHARED/corpus/pages, default ../shared), extract and
+# charset also start from KiB-sized cuts of its pages, made at run time into a
+# temporary directory that is removed afterwards. Those pages are third-party data:
+# neither they nor a corpus grown from them (fuzz/corpus/, ignored by git) may go into
+# the repo. SHARED=/nonexistent leaves them out.
 #
 # A crash input is kept as a regression test: minimise it with
 #   cargo +nightly fuzz tmin --fuzz-dir fuzz -O -a TARGET fuzz/artifacts/TARGET/crash-...
@@ -25,7 +37,7 @@ seconds=${1:-120}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(extract charset)
+    targets=(extract charset codings)
 fi
 case $seconds in
 '' | *[!0-9]*)
@@ -38,8 +50,62 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 shared_pages=${SHARED:-$repo/../shared}/corpus/pages
 
-# Largest input libFuzzer makes or keeps; longer seed files are cut to it.
-max_len=65536
+# The seeds, largest input (libFuzzer cuts longer seeds to it) and dictionary of a
+# target, into seeds=() max_len= dict=.
+target_options() {
+    seeds=()
+    dict=
+    case $1 in
+    extract)
+        seeds=(fuzz/seeds/extract fuzz/seeds/deep)
+        max_len=65536
+        dict=fuzz/html.dict
+        ;;
+    charset)
+        seeds=(fuzz/seeds/charset)
+        max_len=8192
+        dict=fuzz/html.dict
+        ;;
+    depth)
+        # For the DOM depth guard's target, when it exists (fuzz/README.md).
+        seeds=(fuzz/seeds/deep)
+        max_len=65536
+        dict=fuzz/html.dict
+        ;;
+    codings)
+        seeds=(fuzz/seeds/codings)
+        max_len=16384
+        ;;
+    *)
+        [ -d "fuzz/seeds/$1" ] && seeds=("fuzz/seeds/$1")
+        max_len=65536
+        ;;
+    esac
+}
+
+# Cuts of the shared corpus's pages for extract and charset, made once per run: for
+# each page its first 4 KiB (the head, where charsets and <base> are), and 2 KiB pieces
+# from four places further in (the body: links, tables, nesting).
+shared_cuts=
+cut_shared_pages() {
+    [ -n "$shared_cuts" ] && return 0
+    [ -d "$shared_pages" ] || return 1
+    shared_cuts=$(mktemp -d "${TMPDIR:-/tmp}/link-extractor-fuzz-cuts.XXXXXX")
+    trap 'rm -rf "$shared_cuts"' EXIT
+    local page name size n
+    for page in "$shared_pages"/*; do
+        [ -f "$page" ] || continue
+        name=$(basename "$page")
+        size=$(wc -c <"$page")
+        head -c 4096 "$page" >"$shared_cuts/$name.head"
+        for n in 1 2 3 4; do
+            if [ "$size" -gt 8192 ]; then
+                tail -c +$((size * n / 5 + 1)) "$page" | head -c 2048 >"$shared_cuts/$name.$n"
+            fi
+        done
+    done
+    echo "== shared corpus: $(find "$shared_cuts" -type f | wc -l) cuts of $shared_pages in $shared_cuts" >&2
+}
 # A single input taking longer than this is a hang: the parse budget is 2 s.
 input_timeout=20
 
@@ -71,13 +137,17 @@ for target in "${targets[@]}"; do
         continue
     fi
 
-    seeds=("fuzz/seeds/$target")
-    if [ "$target" = extract ] && [ -d "$shared_pages" ]; then
-        seeds+=("$shared_pages")
-    fi
+    target_options "$target"
+    case $target in
+    extract | charset)
+        if cut_shared_pages; then
+            seeds+=("$shared_cuts")
+        fi
+        ;;
+    esac
     before=$(find "$artifacts" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' \) | sort)
 
-    echo "== $target: fuzzing for ${seconds}s (log: $log)" >&2
+    echo "== $target: fuzzing for ${seconds}s, inputs up to $max_len bytes${dict:+, dictionary $dict} (log: $log)" >&2
     set +e
     # The binary just built, run as `cargo fuzz run TARGET CORPUS SEEDS... -- FLAGS`
     # runs it, but without a second build: other people's edits to src/ in between
@@ -88,6 +158,7 @@ for target in "${targets[@]}"; do
         -artifact_prefix="$artifacts/" \
         -max_total_time="$seconds" -max_len="$max_len" -timeout="$input_timeout" \
         -report_slow_units=2 -rss_limit_mb=2048 -print_final_stats=1 \
+        ${dict:+-dict="$dict"} \
         "$corpus" "${seeds[@]}" >"$log" 2>&1
     rc=$?
     set -e

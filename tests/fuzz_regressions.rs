@@ -128,3 +128,29 @@ fn the_codings_check_decodes_real_encodings_and_stops_bombs() {
     bomb.write_all(&vec![b' '; 8 << 20]).expect("in memory");
     check_codings(&bomb.finish().expect("in memory"));
 }
+
+/// The committed seeds (`fuzz/seeds/`) pass the checks too: a seed that fails would
+/// stop the fuzzer at its start.
+#[test]
+fn every_seed_passes_the_fuzz_checks() {
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
+    let mut failed = Vec::new();
+    for dir in ["extract", "deep", "charset", "codings"] {
+        let dir = seeds.join(dir);
+        for entry in fs::read_dir(&dir).unwrap_or_else(|err| panic!("{}: {err}", dir.display())) {
+            let path = entry.expect("directory entry").path();
+            let data = fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+            let outcome = catch_unwind(AssertUnwindSafe(|| match path.parent() {
+                Some(parent) if parent.ends_with("codings") => check_codings(&data),
+                Some(parent) if parent.ends_with("charset") => check_charset(&data),
+                _ => {
+                    check_extract(&data);
+                }
+            }));
+            if outcome.is_err() {
+                failed.push(path.display().to_string());
+            }
+        }
+    }
+    assert!(failed.is_empty(), "fuzz checks failed on seeds {failed:?}");
+}
