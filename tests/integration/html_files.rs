@@ -277,7 +277,11 @@ fn a_missing_file_is_a_named_failure_and_the_others_still_print() {
     let dir = TempDir::new();
     let good = write(&dir, "good.html", links_page("Good", &["/ok"]));
     let missing = path_arg(&dir.path().join("missing.html"));
+    // One at a time: failures are reported as they happen, and the assertion below
+    // names them in input order.
     let out = run([
+        "-j",
+        "1",
         "--html",
         &missing,
         "--html",
