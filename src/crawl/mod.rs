@@ -136,7 +136,7 @@ impl Crawl {
             (Some(lineage), _) => Arc::clone(lineage),
             (None, Ok(Target::Page(input))) => Arc::new(Lineage {
                 root: final_url.clone(),
-                input: input.clone(),
+                input: Url::clone(input),
             }),
             // An --html document: its links are scoped against its own URL, and no
             // credentials go anywhere.
@@ -275,7 +275,7 @@ impl<I: Iterator<Item = InputItem>> Iterator for WithSitemaps<I> {
             if let Ok(Target::Page(url)) = &item.target {
                 let origin = url.origin().ascii_serialization();
                 if !self.origins.iter().any(|(known, _)| *known == origin) {
-                    self.origins.push((origin, url.clone()));
+                    self.origins.push((origin, Url::clone(url)));
                 }
             }
             return Some(item);
