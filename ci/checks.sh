@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the check scripts (smoke.sh, dist.sh test, image.sh test): count and print
 # checks the same way everywhere. The caller prints its summary from PASSED and FAILED.
 PASSED=0
