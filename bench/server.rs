@@ -9,7 +9,7 @@
 //! after sleeping `delay_ms`; `GET /{delay_ms}/file/{i}/{n}` answers the `i`th file given
 //! to [`Server::start`]. Anything else is a 404.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -103,6 +103,57 @@ impl Server {
     }
 }
 
+/// A request's line and headers, as the benchmark servers need them.
+pub struct RequestHead {
+    pub method: String,
+    pub target: String,
+    /// The client asked to close after this answer (HTTP/1.0 or `Connection: close`,
+    /// unless a later `Connection: keep-alive` says otherwise).
+    pub close: bool,
+}
+
+/// Reads the request line, then headers up to the blank line; `None` when the
+/// connection ends first or the head is larger than [`MAX_HEAD_BYTES`].
+pub fn read_head(
+    reader: &mut impl std::io::BufRead,
+    line: &mut String,
+) -> std::io::Result<Option<RequestHead>> {
+    line.clear();
+    if reader.read_line(line)? == 0 {
+        return Ok(None);
+    }
+    let mut words = line.split(' ');
+    let method = words.next().unwrap_or("").to_string();
+    let target = words.next().unwrap_or("").to_string();
+    let mut close = line.ends_with("HTTP/1.0\r\n");
+    let mut head_bytes = line.len();
+    loop {
+        line.clear();
+        if reader.read_line(line)? == 0 {
+            return Ok(None);
+        }
+        head_bytes += line.len();
+        if head_bytes > MAX_HEAD_BYTES {
+            return Ok(None);
+        }
+        if line == "\r\n" || line == "\n" {
+            return Ok(Some(RequestHead {
+                method,
+                target,
+                close,
+            }));
+        }
+        let lower = line.to_ascii_lowercase();
+        if lower.starts_with("connection:") {
+            if lower.contains("close") {
+                close = true;
+            } else if lower.contains("keep-alive") {
+                close = false;
+            }
+        }
+    }
+}
+
 fn serve_connection(stream: TcpStream, content: &Content, stats: &Stats) -> std::io::Result<()> {
     stream.set_read_timeout(Some(IDLE_TIMEOUT))?;
     stream.set_write_timeout(Some(IDLE_TIMEOUT))?;
@@ -112,31 +163,9 @@ fn serve_connection(stream: TcpStream, content: &Content, stats: &Stats) -> std:
     let mut body = Vec::new();
     let mut line = String::new();
     loop {
-        // The request line, then headers up to the blank line.
-        line.clear();
-        if reader.read_line(&mut line)? == 0 {
+        let Some(RequestHead { target, close, .. }) = read_head(&mut reader, &mut line)? else {
             return Ok(());
-        }
-        let target = line.split(' ').nth(1).unwrap_or("").to_string();
-        let mut close = line.ends_with("HTTP/1.0\r\n");
-        let mut head_bytes = line.len();
-        loop {
-            line.clear();
-            if reader.read_line(&mut line)? == 0 {
-                return Ok(());
-            }
-            head_bytes += line.len();
-            if head_bytes > MAX_HEAD_BYTES {
-                return Ok(());
-            }
-            if line == "\r\n" || line == "\n" {
-                break;
-            }
-            let lower = line.to_ascii_lowercase();
-            if lower.starts_with("connection:") && lower.contains("close") {
-                close = true;
-            }
-        }
+        };
         stats.requests.fetch_add(1, Ordering::Relaxed);
         let (status, content_type) = respond(&target, content, &mut body);
         let head = format!(

@@ -25,7 +25,7 @@
 //! learns of and never fetches.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -34,6 +34,8 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::server::{read_head, RequestHead};
+
 /// Links on every page of the site (the "30 links a page").
 pub const LINKS_PER_PAGE: usize = 30;
 /// Children per page in the tree that makes every page reachable.
@@ -41,7 +43,6 @@ const FAN_OUT: u64 = 8;
 /// Links on each `/wide/{n}` page (n ≥ 1) of the memory run.
 pub const WIDE_LINKS: u64 = 1000;
 const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
-const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 #[derive(Clone, Debug)]
 pub struct SiteSpec {
@@ -549,36 +550,14 @@ fn serve(stream: TcpStream, site: &Site, host: u8, stats: &HostStats) -> std::io
     let mut writer = stream;
     let mut line = String::new();
     loop {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 {
+        let Some(RequestHead {
+            method,
+            target,
+            close,
+        }) = read_head(&mut reader, &mut line)?
+        else {
             return Ok(());
-        }
-        let mut words = line.split(' ');
-        let method = words.next().unwrap_or("").to_string();
-        let target = words.next().unwrap_or("").to_string();
-        let mut close = line.ends_with("HTTP/1.0\r\n");
-        let mut head_bytes = line.len();
-        loop {
-            line.clear();
-            if reader.read_line(&mut line)? == 0 {
-                return Ok(());
-            }
-            head_bytes += line.len();
-            if head_bytes > MAX_HEAD_BYTES {
-                return Ok(());
-            }
-            if line == "\r\n" || line == "\n" {
-                break;
-            }
-            let lower = line.to_ascii_lowercase();
-            if lower.starts_with("connection:") {
-                if lower.contains("close") {
-                    close = true;
-                } else if lower.contains("keep-alive") {
-                    close = false;
-                }
-            }
-        }
+        };
         let now = stats.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         stats.peak_in_flight.fetch_max(now, Ordering::SeqCst);
         *stats
