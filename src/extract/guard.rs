@@ -46,10 +46,6 @@ use markup5ever_rcdom::{Handle, Node, NodeData};
 /// parent only while at most this many elements are open.
 pub const MAX_DEPTH: u32 = 512;
 
-/// Elements recorded deeper than this are remembered at once; shallower ones are
-/// measured from their parent when they first get a child.
-const RECORD_FROM_DEPTH: u32 = 256;
-
 /// The node's address, as a key: nodes live as long as the DOM, which outlives the parse.
 fn key(node: &Handle) -> usize {
     Rc::as_ptr(node) as usize
@@ -102,8 +98,10 @@ fn template_contents(node: &Handle) -> Option<Handle> {
 
 /// Where an element was inserted, by the depth of the stack of open elements, as the tree
 /// sink sees it (the document is 0, `<html>` 1). Kept by [`super::LinkDom`].
-#[derive(Default)]
 pub struct Depths {
+    /// The cap: [`MAX_DEPTH`], or a smaller one for the `depth` fuzz target, which
+    /// reaches past it with small documents (nothing here depends on its value).
+    max_depth: u32,
     /// Depths of elements deep in the tree, and of any element once it had a child.
     depth: RefCell<AddressMap<u32>>,
     /// Template contents (a fragment with no parent) to their template.
@@ -138,7 +136,30 @@ pub enum Placement {
     Under(Handle),
 }
 
+impl Default for Depths {
+    fn default() -> Self {
+        Depths::with_max_depth(MAX_DEPTH)
+    }
+}
+
 impl Depths {
+    /// Depths under a cap of `max_depth` (at least 1) instead of Chromium's.
+    pub fn with_max_depth(max_depth: u32) -> Self {
+        Depths {
+            max_depth: max_depth.max(1),
+            depth: RefCell::default(),
+            template_of: RefCell::default(),
+            pending: RefCell::default(),
+            last_new: RefCell::default(),
+            table_parts: RefCell::default(),
+            virtual_on_top: Cell::default(),
+        }
+    }
+
+    pub fn max_depth(&self) -> u32 {
+        self.max_depth
+    }
+
     /// Notes an element just created by the tree builder.
     pub fn created(&self, element: &Handle) {
         self.pending.borrow_mut().push(key(element));
@@ -208,7 +229,9 @@ impl Depths {
     }
 
     fn record(&self, child: &Handle, depth: u32, beside: bool) {
-        if depth > RECORD_FROM_DEPTH || template_contents(child).is_some() {
+        // Elements deeper than half the cap are remembered at once; shallower ones are
+        // measured from their parent when they first get a child.
+        if depth > self.max_depth / 2 || template_contents(child).is_some() {
             self.depth.borrow_mut().insert(key(child), depth);
         }
         if let NodeData::Element { name, .. } = &child.data {
@@ -245,7 +268,7 @@ impl Depths {
     }
 
     /// Where `child`, appended to `parent` by the tree builder, goes. A new element is
-    /// as deep as its parent plus one; when more than [`MAX_DEPTH`] elements would be
+    /// as deep as its parent plus one; when more than the cap ([`MAX_DEPTH`]) elements would be
     /// open above it, Chromium puts it under its parent's parent. (A `<template>` is
     /// counted as already open when it is inserted, as Chromium does.)
     pub fn place(&self, parent: &Handle, child: &Handle) -> Placement {
@@ -258,9 +281,10 @@ impl Depths {
         // browser's current node is already an element the guard closed in html5ever
         // (then the intended parent is that element's parent, where it goes anyway).
         let over = if is_html_element(child, local_name!("template")) {
-            parent_depth > MAX_DEPTH || (parent_depth == MAX_DEPTH && !self.virtual_on_top.get())
+            parent_depth > self.max_depth
+                || (parent_depth == self.max_depth && !self.virtual_on_top.get())
         } else {
-            parent_depth > MAX_DEPTH
+            parent_depth > self.max_depth
         };
         self.record(child, parent_depth + 1, false);
         if !over {
@@ -670,7 +694,7 @@ impl<Sink: DepthSink> Guard<Sink> {
         else {
             return result;
         };
-        if depth <= MAX_DEPTH {
+        if depth <= self.depths().max_depth() {
             // Inserted within the cap: whatever was open beyond it is closed.
             if !self.deep.borrow().is_empty() {
                 self.clear();

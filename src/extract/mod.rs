@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use encoding_rs::{EncoderResult, Encoding, UTF_8};
 use html5ever::tendril::StrTendril;
-use html5ever::tokenizer::{BufferQueue, Tokenizer, TokenizerOpts};
+use html5ever::tokenizer::{BufferQueue, TokenSink, Tokenizer, TokenizerOpts};
 use html5ever::tree_builder::{
     ElementFlags, NodeOrText, QuirksMode, TreeBuilder, TreeBuilderOpts, TreeSink,
 };
@@ -21,6 +21,7 @@ use crate::units::human_duration;
 
 mod guard;
 
+pub use guard::MAX_DEPTH;
 use guard::{DepthSink, Depths, Guard, Placement};
 
 /// The links of one document, in document order, duplicates kept.
@@ -119,6 +120,70 @@ pub fn href_count_in_one_piece(html: &str) -> usize {
     collect_hrefs_in_chunks(html, None, html.len().max(1)).map_or(0, |hrefs| hrefs.links.len())
 }
 
+/// How the `depth` fuzz target parses a document (see [`hrefs_for_fuzzing`]).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FuzzParse {
+    /// As the extractor parses: in chunks, through the depth guard.
+    Guarded,
+    /// In one piece, with Chromium's depth cap applied by the tree sink alone and no
+    /// guard: html5ever's stack of open elements then grows with the document (quadratic
+    /// on deep pages), which is the plain reading of Chromium's rule, the one the guard
+    /// must give the same links as.
+    SinkRuleOnly,
+}
+
+/// The first `<base href>` and every `a`/`area` `href` of `html`, in tree order, parsed
+/// as `how` says, under a depth cap of `max_depth` (Chromium's is [`MAX_DEPTH`]; the
+/// `depth` fuzz target compares the two ways, mostly under small caps, which small
+/// documents reach past).
+#[doc(hidden)]
+pub fn hrefs_for_fuzzing(
+    html: &str,
+    how: FuzzParse,
+    max_depth: u32,
+) -> (Option<String>, Vec<String>) {
+    let dom = match how {
+        FuzzParse::Guarded => {
+            let builder = link_tree_builder(max_depth);
+            let tokenizer = Tokenizer::new(Guard::new(builder), TokenizerOpts::default());
+            feed_in_chunks(&tokenizer, html, None, PARSE_CHUNK_BYTES)
+                .map(|()| tokenizer.sink.builder.sink.finish())
+        }
+        FuzzParse::SinkRuleOnly => {
+            let builder = link_tree_builder(max_depth);
+            let tokenizer = Tokenizer::new(builder, TokenizerOpts::default());
+            feed_in_chunks(&tokenizer, html, None, html.len().max(1))
+                .map(|()| tokenizer.sink.sink.finish())
+        }
+    };
+    match dom {
+        Ok(dom) => {
+            let hrefs = hrefs_in(&dom);
+            (hrefs.base, hrefs.links)
+        }
+        // No budget was given.
+        Err(ExtractError::TooSlow(_)) => (None, Vec::new()),
+    }
+}
+
+/// A tree builder into a [`LinkDom`] under a depth cap of `max_depth`, with the options
+/// of a browser without scripts.
+fn link_tree_builder(max_depth: u32) -> TreeBuilder<Handle, LinkDom> {
+    TreeBuilder::new(
+        LinkDom {
+            dom: RcDom::default(),
+            depths: Depths::with_max_depth(max_depth),
+        },
+        TreeBuilderOpts {
+            // Scripting off: <noscript> content is parsed as markup, as in a browser
+            // with JavaScript disabled.
+            scripting_enabled: false,
+            ..TreeBuilderOpts::default()
+        },
+    )
+}
+
 fn parse_in_chunks(
     html: &str,
     budget: Option<Duration>,
@@ -126,16 +191,20 @@ fn parse_in_chunks(
 ) -> Result<RcDom, ExtractError> {
     // html5ever's tokenizer, the guard that keeps deep documents within Chromium's
     // depth cap (guard.rs), then the tree builder into an rcdom.
-    let builder = TreeBuilder::new(
-        LinkDom::default(),
-        TreeBuilderOpts {
-            // Scripting off: <noscript> content is parsed as markup, as in a browser
-            // with JavaScript disabled.
-            scripting_enabled: false,
-            ..TreeBuilderOpts::default()
-        },
-    );
+    let builder = link_tree_builder(MAX_DEPTH);
     let tokenizer = Tokenizer::new(Guard::new(builder), TokenizerOpts::default());
+    feed_in_chunks(&tokenizer, html, budget, chunk_bytes)?;
+    Ok(tokenizer.sink.builder.sink.finish())
+}
+
+/// Feeds `html` to `tokenizer` `chunk_bytes` at a time, and ends it. Gives up after
+/// `budget`, if one is given.
+fn feed_in_chunks<Sink: TokenSink>(
+    tokenizer: &Tokenizer<Sink>,
+    html: &str,
+    budget: Option<Duration>,
+    chunk_bytes: usize,
+) -> Result<(), ExtractError> {
     let input = BufferQueue::default();
     let started = Instant::now();
     let mut rest = html;
@@ -156,7 +225,7 @@ fn parse_in_chunks(
         }
     }
     tokenizer.end();
-    Ok(tokenizer.sink.builder.sink.finish())
+    Ok(())
 }
 
 fn collect_hrefs(html: &str, budget: Option<Duration>) -> Result<Hrefs, ExtractError> {
@@ -168,8 +237,11 @@ fn collect_hrefs_in_chunks(
     budget: Option<Duration>,
     chunk_bytes: usize,
 ) -> Result<Hrefs, ExtractError> {
-    let dom = parse_in_chunks(html, budget, chunk_bytes)?;
+    parse_in_chunks(html, budget, chunk_bytes).map(|dom| hrefs_in(&dom))
+}
 
+/// The first `<base href>` and the `a`/`area` `href`s of `dom`, in tree order.
+fn hrefs_in(dom: &RcDom) -> Hrefs {
     let mut hrefs = Hrefs {
         base: None,
         links: Vec::new(),
@@ -201,7 +273,7 @@ fn collect_hrefs_in_chunks(
         let children = node.children.borrow();
         stack.extend(children.iter().rev().cloned());
     }
-    Ok(hrefs)
+    hrefs
 }
 
 /// The rcdom as links need it: [`RcDom`] does all the tree building, but text, comments
@@ -212,7 +284,6 @@ fn collect_hrefs_in_chunks(
 ///
 /// It also keeps the depth at which elements are inserted and applies Chromium's cap on
 /// it ([`Depths`]).
-#[derive(Default)]
 struct LinkDom {
     dom: RcDom,
     depths: Depths,
