@@ -783,6 +783,13 @@ DEEP += [
      '<a href="rel-before">b</a>' + "<div>" * 600 + '<base href="/based/"><a href="rel-deep">d</a>'),
     ("nested-a-deep", "600 divs, then <a> inside <a> repeatedly",
      "<div>" * 600 + "".join('<a href="/na%d">%d' % (i, i) for i in range(20)) + '<a href="/na-last">l</a>'),
+    ("list-close-then-template", "261 nested <ul><li>, </ul>, then a template holding a link (fuzz: depth)",
+     "<ul><li>" * 261 + '</ul><template><div><a href="/lc-t">t</a></template><a href="/lc-after">a</a>'),
+    ("dl-close-then-template", "261 nested <dl><dd>, </dl>, then a template holding a link (fuzz: depth)",
+     "<dl><dd>" * 261 + '</dl><template><div><a href="/dc-t">t</a></template><a href="/dc-after">a</a>'),
+    ("list-items-past-cap", "261 nested <ul><li>, then li, ol, dl items that close items",
+     "<ul><li>" * 261 + '<li><a href="/li-x">x</a><ol><li><a href="/li-y">y</a></ol>'
+     '<dl><dt>a<dd><a href="/li-dd">d</a><dt></dl>'),
     ("spans-100k", "100,000 nested spans, links inside and after",
      divs(100000, '<a href="/sp-in">in</a>', "span") + '<a href="/sp-after">a</a>'),
 ]

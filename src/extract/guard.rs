@@ -39,7 +39,7 @@ use std::rc::Rc;
 
 use html5ever::tokenizer::{Tag, TagKind, Token, TokenSink, TokenSinkResult};
 use html5ever::tree_builder::{Tracer, TreeBuilder, TreeSink};
-use html5ever::{local_name, ns, LocalName, Namespace};
+use html5ever::{local_name, ns, LocalName, Namespace, QualName};
 use markup5ever_rcdom::{Handle, Node, NodeData};
 
 /// Chromium's `kMaximumHTMLParserDOMTreeDepth`: an element is inserted in its intended
@@ -118,6 +118,9 @@ pub struct Depths {
     /// Set by the guard: an element it closed in html5ever is the current node for a
     /// browser, one level deeper than html5ever's.
     virtual_on_top: Cell<bool>,
+    /// Set by the guard: the next `pre` the tree builder creates is this element
+    /// instead (see `Guard::list_item_start`).
+    rename_next_pre: RefCell<Option<LocalName>>,
 }
 
 /// A new element, as inserted.
@@ -153,7 +156,19 @@ impl Depths {
             last_new: RefCell::default(),
             table_parts: RefCell::default(),
             virtual_on_top: Cell::default(),
+            rename_next_pre: RefCell::default(),
         }
+    }
+
+    /// The name an element the tree builder asks for gets: its own, but for the `pre`
+    /// the guard asked for in place of a list item.
+    pub fn name_for(&self, name: QualName) -> QualName {
+        if name.ns == ns!(html) && name.local == local_name!("pre") {
+            if let Some(local) = self.rename_next_pre.borrow_mut().take() {
+                return QualName::new(name.prefix, name.ns, local);
+            }
+        }
+        name
     }
 
     pub fn max_depth(&self) -> u32 {
@@ -681,9 +696,82 @@ impl<Sink: DepthSink> Guard<Sink> {
         self.note_top();
     }
 
-    fn start_tag(&self, tag: Tag, line: u64) -> TokenSinkResult<Handle> {
+    /// An `<li>`, `<dd>` or `<dt>` start tag while elements are open beyond the cap.
+    ///
+    /// In a browser it first walks down the stack of open elements from the current
+    /// node: it closes the nearest `li` (for `<li>`; `dd` or `dt` for the others), and
+    /// stops at a special element other than `address`, `div` and `p`. The guard walks
+    /// the elements it holds, top down. When the walk goes past all of them, html5ever's
+    /// own walk goes on down its stack, as in a browser. When it ends among them (it
+    /// closed one, or stopped), html5ever must not walk on: it would close a list item
+    /// below the cap that the browser's walk never reaches. The tag then goes to
+    /// html5ever as a `<pre>`, whose rules are the rest of a list item's (close a `p` in
+    /// button scope, insert, frameset-ok off; then ignore a newline, which is text), and
+    /// the tree sink names the element it creates for it after the list item.
+    fn list_item_start(&self, mut tag: Tag, line: u64) -> TokenSinkResult<Handle> {
+        self.forget_closed();
+        let is_li = tag.name == local_name!("li");
+        let closes = |entry: &Deep| {
+            entry.ns == ns!(html)
+                && if is_li {
+                    entry.name == local_name!("li")
+                } else {
+                    matches!(entry.name, local_name!("dd") | local_name!("dt"))
+                }
+        };
+        let ends_walk = |entry: &Deep| {
+            entry.is_special()
+                && !(entry.ns == ns!(html)
+                    && matches!(
+                        entry.name,
+                        local_name!("address") | local_name!("div") | local_name!("p")
+                    ))
+        };
+        enum Walk {
+            Closes(LocalName),
+            Stops,
+            PassesAll,
+        }
+        let walk = self
+            .deep
+            .borrow()
+            .iter()
+            .rev()
+            .find_map(|entry| {
+                if closes(entry) {
+                    Some(Walk::Closes(entry.name.clone()))
+                } else if ends_walk(entry) {
+                    Some(Walk::Stops)
+                } else {
+                    None
+                }
+            })
+            .unwrap_or(Walk::PassesAll);
+        match walk {
+            Walk::PassesAll => {
+                let made = tag.name.clone();
+                return self.start_tag(tag, made, line);
+            }
+            Walk::Closes(open) => {
+                if let Token::TagToken(end) = Self::end_tag(open) {
+                    let _ = self.end_tag_in_deep(end, line);
+                }
+            }
+            Walk::Stops => {}
+        }
+        let made = std::mem::replace(&mut tag.name, local_name!("pre"));
+        *self.depths().rename_next_pre.borrow_mut() = Some(made.clone());
+        let result = self.start_tag(tag, made, line);
+        // Not taken if the tree builder made no element (e.g. in a frameset).
+        self.depths().rename_next_pre.borrow_mut().take();
+        result
+    }
+
+    /// A start tag; `made` is the name of the element it makes (the tag's own, but for
+    /// a list item sent as a `<pre>`).
+    fn start_tag(&self, tag: Tag, made: LocalName, line: u64) -> TokenSinkResult<Handle> {
         let self_closing = tag.self_closing;
-        let name = tag.name.clone();
+        let name = made;
         self.depths().take_last_new();
         let result = self.builder.process_token(Token::TagToken(tag), line);
         let Some(Inserted {
@@ -839,7 +927,16 @@ impl<Sink: DepthSink> TokenSink for Guard<Sink> {
     fn process_token(&self, token: Token, line_number: u64) -> TokenSinkResult<Handle> {
         match token {
             Token::TagToken(tag) if tag.kind == TagKind::StartTag => {
-                self.start_tag(tag, line_number)
+                let list_item = matches!(
+                    tag.name,
+                    local_name!("li") | local_name!("dd") | local_name!("dt")
+                );
+                if list_item && !self.deep.borrow().is_empty() {
+                    self.list_item_start(tag, line_number)
+                } else {
+                    let made = tag.name.clone();
+                    self.start_tag(tag, made, line_number)
+                }
             }
             Token::TagToken(tag) if !self.deep.borrow().is_empty() => {
                 self.end_tag_in_deep(tag, line_number)
@@ -972,6 +1069,32 @@ mod tests {
         }
         let math = "<math><a href=/m>m</a><mi><a href=/mi>mi</a></mi></math><a href=/after>a</a>";
         assert_eq!(links(&nest(600, "div", math)), ["/mi", "/after"]);
+    }
+
+    #[test]
+    fn a_list_item_beyond_the_cap_closes_only_what_a_browser_closes() {
+        // Found by the `depth` fuzz target. After `</ul>`, an `<li>`'s walk down the
+        // stack stops at the `<ul>` beyond the cap: it must not close the `<li>`
+        // below it (html5ever's stack, without the elements the guard closed, had it on
+        // top). Before the fix the template then went inside the wrong parent and its
+        // links were lost. Expected lists from headless Chromium (`document.links`).
+        let after = "<template><div><a href=/t>t</a></template><a href=/after>a</a>";
+        for (list, item) in [("ul", "li"), ("dl", "dd")] {
+            let html = format!(
+                "<!DOCTYPE html><body>{}</{list}>{after}",
+                format!("<{list}><{item}>").repeat(261)
+            );
+            assert_eq!(links(&html), ["/t", "/after"], "<{list}><{item}>");
+        }
+        // Shallow, the template keeps its contents.
+        let html = format!("<!DOCTYPE html><body>{}</ul>{after}", "<ul><li>".repeat(3));
+        assert_eq!(links(&html), ["/after"]);
+        // List items that close list items, beyond the cap.
+        let html = "<!DOCTYPE html><body>".to_string()
+            + &"<ul><li>".repeat(261)
+            + "<li><a href=/x>x</a><ol><li><a href=/y>y</a></ol>\
+               <dl><dt>a<dd><a href=/dd>d</a><dt></dl>";
+        assert_eq!(links(&html), ["/x", "/y", "/dd"]);
     }
 
     #[test]

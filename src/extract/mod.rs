@@ -336,6 +336,7 @@ impl TreeSink for LinkDom {
     }
 
     fn create_element(&self, name: QualName, attrs: Vec<Attribute>, flags: ElementFlags) -> Handle {
+        let name = self.depths.name_for(name);
         let element = self.dom.create_element(name, attrs, flags);
         self.depths.created(&element);
         element
