@@ -790,6 +790,8 @@ DEEP += [
     ("list-items-past-cap", "261 nested <ul><li>, then li, ol, dl items that close items",
      "<ul><li>" * 261 + '<li><a href="/li-x">x</a><ol><li><a href="/li-y">y</a></ol>'
      '<dl><dt>a<dd><a href="/li-dd">d</a><dt></dl>'),
+    ("mi-end-in-html-content", "520 divs, math, mi, span: </mi> is ignored, <anl> and its a are HTML (fuzz: depth)",
+     "<div>" * 520 + '<math><mi><span><a href="/me-mi">m</a></mi><anl><a href="/me-ax">a</a></anl></math><a href="/me-after">f</a>'),
     ("spans-100k", "100,000 nested spans, links inside and after",
      divs(100000, '<a href="/sp-in">in</a>', "span") + '<a href="/sp-after">a</a>'),
 ]

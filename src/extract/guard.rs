@@ -862,33 +862,38 @@ impl<Sink: DepthSink> Guard<Sink> {
     fn end_tag_in_deep(&self, tag: Tag, line: u64) -> TokenSinkResult<Handle> {
         self.forget_closed();
         let kind = end_kind(&tag.name);
-        let found = {
-            let deep = self.deep.borrow();
-            let mut found = None;
-            let mut stopped = false;
+        let deep = self.deep.borrow();
+        // With a foreign element as the current node, an end tag first closes the
+        // nearest element of its name among the foreign elements on top, whatever
+        // their namespace; otherwise, or when none has the name, the rules of HTML
+        // content apply, where it matches HTML elements only.
+        let foreign_match = deep
+            .iter()
+            .enumerate()
+            .rev()
+            .take_while(|(_, entry)| entry.ns != ns!(html))
+            .find(|(_, entry)| entry.is(&tag.name))
+            .map(|(i, _)| i);
+        let mut found = foreign_match;
+        if found.is_none() {
             for (i, entry) in deep.iter().enumerate().rev() {
-                if entry.is(&tag.name) {
+                if entry.ns == ns!(html) && entry.is(&tag.name) {
                     found = Some(i);
                     break;
                 }
                 if entry.bounds_scope() || (kind == EndKind::Other && entry.is_special()) {
-                    stopped = true;
-                    break;
+                    // Out of scope, or behind a special element: a browser ignores it.
+                    return TokenSinkResult::Continue;
                 }
             }
-            match (found, stopped) {
-                (Some(i), _) => Some(i),
-                // Out of scope, or behind a special element: a browser ignores it.
-                (None, true) => return TokenSinkResult::Continue,
-                // Not open beyond the cap: html5ever has it, if anyone does.
-                (None, false) => None,
-            }
-        };
+        }
+        drop(deep);
         let Some(index) = found else {
+            // Not open beyond the cap: html5ever has it, if anyone does.
             return self.builder.process_token(Token::TagToken(tag), line);
         };
         let is_top = index + 1 == self.deep.borrow().len();
-        if kind == EndKind::Formatting && !is_top {
+        if kind == EndKind::Formatting && !is_top && foreign_match.is_none() {
             // The adoption agency: with a block opened inside it, the formatting
             // element leaves the stack and the block stays open.
             let has_block = self.deep.borrow()[index + 1..].iter().any(Deep::is_special);
@@ -1095,6 +1100,23 @@ mod tests {
             + "<li><a href=/x>x</a><ol><li><a href=/y>y</a></ol>\
                <dl><dt>a<dd><a href=/dd>d</a><dt></dl>";
         assert_eq!(links(&html), ["/x", "/y", "/dd"]);
+    }
+
+    #[test]
+    fn an_end_tag_in_html_content_does_not_close_a_foreign_element_of_its_name() {
+        // Found by the `depth` fuzz target. `</mi>` with an HTML <span> open in the
+        // MathML <mi> is HTML content: it matches HTML elements only, so the MathML mi
+        // (special) stops it and it is ignored; <anl> and its <a> are then HTML, and
+        // a link. Expected lists from headless Chromium.
+        let html = "<!DOCTYPE html><body>".to_string()
+            + &"<div>".repeat(520)
+            + "<math><mi><span><a href=/mi>m</a></mi><anl><a href=/ax>a</a></anl></math>\
+               <a href=/after>f</a>";
+        assert_eq!(links(&html), ["/mi", "/ax", "/after"]);
+        let html = "<!DOCTYPE html><body>".to_string()
+            + &"<div>".repeat(520)
+            + "<math><mi><span><a href=/mi>m</a></mi></math><a href=/after>f</a>";
+        assert_eq!(links(&html), ["/mi", "/after"]);
     }
 
     #[test]
