@@ -792,6 +792,10 @@ DEEP += [
      '<dl><dt>a<dd><a href="/li-dd">d</a><dt></dl>'),
     ("mi-end-in-html-content", "520 divs, math, mi, span: </mi> is ignored, <anl> and its a are HTML (fuzz: depth)",
      "<div>" * 520 + '<math><mi><span><a href="/me-mi">m</a></mi><anl><a href="/me-ax">a</a></anl></math><a href="/me-after">f</a>'),
+    ("p-end-in-foreign", "520 divs, math, annotation-xml without an HTML encoding: </p> breaks out of MathML (fuzz: depth)",
+     "<div>" * 520 + '<math><mi2><annotation-xml encoding=tex/html><n>x</p><a href="/pf-after-p">a</a>'),
+    ("br-end-in-svg", "520 divs, svg: </br> breaks out of SVG (fuzz: depth)",
+     "<div>" * 520 + '<svg><g><rect></br><a href="/bs-after-br">a</a>'),
     ("spans-100k", "100,000 nested spans, links inside and after",
      divs(100000, '<a href="/sp-in">in</a>', "span") + '<a href="/sp-after">a</a>'),
 ]
