@@ -796,6 +796,8 @@ DEEP += [
      "<div>" * 520 + '<math><mi2><annotation-xml encoding=tex/html><n>x</p><a href="/pf-after-p">a</a>'),
     ("br-end-in-svg", "520 divs, svg: </br> breaks out of SVG (fuzz: depth)",
      "<div>" * 520 + '<svg><g><rect></br><a href="/bs-after-br">a</a>'),
+    ("html-in-mi-deep", "508 divs, math, mi, HTML a and element in it, </mi>, annotation-xml, a (fuzz: depth)",
+     "<div>" * 508 + '<math><mi><a href="/hm-mi">m<oa></mi><annotation-xml e!coding=text/html><a hRef="/hm-ax">a</a></annotation-xml></math>' * 3),
     ("spans-100k", "100,000 nested spans, links inside and after",
      divs(100000, '<a href="/sp-in">in</a>', "span") + '<a href="/sp-after">a</a>'),
 ]

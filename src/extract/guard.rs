@@ -138,6 +138,9 @@ pub struct Inserted {
     pub depth: u32,
     /// Foster-parented (inserted beside a table rather than in the current node).
     pub beside: bool,
+    /// Inserted (by the tree builder) into a foreign element: an HTML element there is
+    /// in an integration point.
+    pub in_foreign: bool,
 }
 
 /// Where a new element goes.
@@ -252,7 +255,7 @@ impl Depths {
             .unwrap_or_else(|| parent.clone())
     }
 
-    fn record(&self, child: &Handle, depth: u32, beside: bool) {
+    fn record(&self, child: &Handle, depth: u32, beside: bool, in_foreign: bool) {
         // Elements deeper than half the cap are remembered at once; shallower ones are
         // measured from their parent when they first get a child.
         if depth > self.max_depth / 2 || template_contents(child).is_some() {
@@ -276,6 +279,7 @@ impl Depths {
             element: child.clone(),
             depth,
             beside,
+            in_foreign,
         });
     }
 
@@ -310,7 +314,9 @@ impl Depths {
         } else {
             parent_depth > self.max_depth
         };
-        self.record(child, parent_depth + 1, false);
+        let in_foreign =
+            matches!(&logical.data, NodeData::Element { name, .. } if name.ns != ns!(html));
+        self.record(child, parent_depth + 1, false, in_foreign);
         if !over {
             return Placement::AsAsked;
         }
@@ -352,7 +358,7 @@ impl Depths {
             }
         };
         let depth = current.unwrap_or_else(|| self.depth_of(table)) + 1;
-        self.record(child, depth, true);
+        self.record(child, depth, true, false);
     }
 
     fn take_last_new(&self) -> Option<Inserted> {
@@ -803,6 +809,7 @@ impl<Sink: DepthSink> Guard<Sink> {
             element,
             depth,
             beside,
+            in_foreign,
         }) = self.depths().take_last_new()
         else {
             return result;
@@ -830,8 +837,13 @@ impl<Sink: DepthSink> Guard<Sink> {
             return result;
         }
         // A foster-parented element stays open too: what goes in it beyond the cap goes
-        // to its parent's end, not back beside the table.
-        let kept = beside || carries_context(&qual.ns, &qual.local);
+        // to its parent's end, not back beside the table. So does an HTML element in a
+        // foreign one (in an integration point): html5ever's current node is then HTML
+        // when a browser's is, and end tags get the rules of HTML content in both,
+        // not those of foreign content (where `</mi>` would close the `<mi>`).
+        let kept = beside
+            || carries_context(&qual.ns, &qual.local)
+            || (in_foreign && qual.ns == ns!(html));
         self.deep.borrow_mut().push(Deep {
             name: qual.local.clone(),
             ns: qual.ns.clone(),
@@ -1189,6 +1201,24 @@ mod tests {
         assert_eq!(links(&html), ["/after-p", "/m", "/h"]);
         let html = deep + "<svg><g><rect></br><a href=/after-br>a</a>";
         assert_eq!(links(&html), ["/after-br"]);
+    }
+
+    #[test]
+    fn html_inside_an_integration_point_beyond_the_cap_stays_html_content() {
+        // Found by the `depth` fuzz target. An HTML element opened in a MathML <mi>
+        // beyond the cap was closed in html5ever, whose current node was then the <mi>:
+        // `</mi>` got foreign content's rule there and closed it, where a browser, whose
+        // current node is the HTML element, ignores it. Such an element now stays open
+        // in html5ever. Expected lists from headless Chromium.
+        let unit = "<math><mi><a href=/mi>m<oa></mi><annotation-xml e!coding=text/html>\
+                    <a hRef=/ax>a</a></annotation-xml></math>";
+        let html = "<!DOCTYPE html><body>".to_string() + &"<div>".repeat(508) + unit;
+        assert_eq!(links(&html), ["/mi", "/ax"]);
+        let html = "<!DOCTYPE html><body>".to_string()
+            + &"<div>".repeat(520)
+            + "<svg><foreignObject><span></foreignObject><a href=/fo-after>x</a></span>\
+               <a href=/z>z</a>";
+        assert_eq!(links(&html), ["/fo-after", "/z"]);
     }
 
     #[test]
