@@ -798,6 +798,8 @@ DEEP += [
      "<div>" * 520 + '<svg><g><rect></br><a href="/bs-after-br">a</a>'),
     ("html-in-mi-deep", "508 divs, math, mi, HTML a and element in it, </mi>, annotation-xml, a (fuzz: depth)",
      "<div>" * 508 + '<math><mi><a href="/hm-mi">m<oa></mi><annotation-xml e!coding=text/html><a hRef="/hm-ax">a</a></annotation-xml></math>' * 3),
+    ("agency-in-mi-deep", "520 divs, math, mi, nested a (adoption agency), then MathML select/option/a (fuzz: depth)",
+     "<div>" * 520 + '<math><mi><a href<mi><a href="/am-mi">m</a></mi><annatt<div>x<select><option><a href="/am-o"><a href="/am-g">g<></math><a href="/am-after">a</a>'),
     ("spans-100k", "100,000 nested spans, links inside and after",
      divs(100000, '<a href="/sp-in">in</a>', "span") + '<a href="/sp-after">a</a>'),
 ]

@@ -873,7 +873,8 @@ impl<Sink: DepthSink> Guard<Sink> {
     }
 
     /// Forgets kept elements html5ever has closed by itself (a `</table>` closing its
-    /// cells, a `<p>` breaking out of `<svg>`), and everything opened after them.
+    /// cells, a `<p>` breaking out of `<svg>`), and everything opened after them; or,
+    /// when kept elements after them are still open, only them.
     fn forget_closed(&self) {
         if self.kept.get() == 0 {
             return;
@@ -891,7 +892,21 @@ impl<Sink: DepthSink> Guard<Sink> {
         };
         self.builder.trace_handles(&alive);
         let found = alive.found.into_inner();
-        if let Some(first_closed) = found.iter().position(|&f| !f) {
+        let Some(first_closed) = found.iter().position(|&f| !f) else {
+            return;
+        };
+        if found[first_closed..].iter().any(|&f| f) {
+            // A kept element after it is still open: it was taken from the middle of
+            // the stack (the adoption agency, for a formatting element), not popped
+            // with what was above it. Forget only the closed ones.
+            let mut deep = self.deep.borrow_mut();
+            for (&index, _) in indexes.iter().zip(&found).rev().filter(|(_, &f)| !f) {
+                deep.remove(index);
+                self.kept.set(self.kept.get().saturating_sub(1));
+            }
+            drop(deep);
+            self.note_top();
+        } else {
             self.truncate(indexes[first_closed]);
         }
     }
@@ -1219,6 +1234,20 @@ mod tests {
             + "<svg><foreignObject><span></foreignObject><a href=/fo-after>x</a></span>\
                <a href=/z>z</a>";
         assert_eq!(links(&html), ["/fo-after", "/z"]);
+    }
+
+    #[test]
+    fn an_element_the_adoption_agency_takes_from_the_middle_leaves_the_rest_open() {
+        // Found by the `depth` fuzz target. A nested <a> (kept open in html5ever, inside
+        // a MathML <mi>) is taken out of the middle of the stack by the adoption
+        // agency; the guard forgot everything opened after it too, the inner <a> and
+        // the <mi> stayed open in html5ever only, and the MathML <select>, <option> and
+        // <a> after them were read as HTML. Expected lists from headless Chromium.
+        let html = "<!DOCTYPE html><body>".to_string()
+            + &"<div>".repeat(520)
+            + "<math><mi><a href<mi><a href=/mi>m</a></mi><annatt<div>x<select><option>\
+               <a href=/oroup><a href=/g>g<></math><a href=/after>a</a>";
+        assert_eq!(links(&html), ["/mi", "/after"]);
     }
 
     #[test]
