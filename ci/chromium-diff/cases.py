@@ -800,6 +800,8 @@ DEEP += [
      "<div>" * 508 + '<math><mi><a href="/hm-mi">m<oa></mi><annotation-xml e!coding=text/html><a hRef="/hm-ax">a</a></annotation-xml></math>' * 3),
     ("agency-in-mi-deep", "520 divs, math, mi, nested a (adoption agency), then MathML select/option/a (fuzz: depth)",
      "<div>" * 520 + '<math><mi><a href<mi><a href="/am-mi">m</a></mi><annatt<div>x<select><option><a href="/am-o"><a href="/am-g">g<></math><a href="/am-after">a</a>'),
+    ("agency-pops-kept-deep", "520 divs, math, mi, a, HTML mi, a (agency pops both), </mi>, MathML a (fuzz: depth)",
+     "<div>" * 520 + '<math><mi><a href><mi><a href="/ap-mi">m</a></mi><foo><a href="/ap-x">m</a></math><a href="/ap-after">a</a>'),
     ("spans-100k", "100,000 nested spans, links inside and after",
      divs(100000, '<a href="/sp-in">in</a>', "span") + '<a href="/sp-after">a</a>'),
 ]

@@ -805,6 +805,12 @@ impl<Sink: DepthSink> Guard<Sink> {
         let name = made;
         self.depths().take_last_new();
         let result = self.builder.process_token(Token::TagToken(tag), line);
+        // Before the new element joins them: a start tag can pop kept elements (the
+        // adoption agency for an `<a>`, a breakout from foreign content), and with
+        // them everything the guard holds above them.
+        if !self.deep.borrow().is_empty() {
+            self.forget_closed();
+        }
         let Some(Inserted {
             element,
             depth,
@@ -1248,6 +1254,20 @@ mod tests {
             + "<math><mi><a href<mi><a href=/mi>m</a></mi><annatt<div>x<select><option>\
                <a href=/oroup><a href=/g>g<></math><a href=/after>a</a>";
         assert_eq!(links(&html), ["/mi", "/after"]);
+    }
+
+    #[test]
+    fn what_a_start_tag_pops_with_a_kept_element_is_forgotten_at_once() {
+        // Found by the `depth` fuzz target. An <a> start tag whose adoption agency pops
+        // a kept <a> (in a MathML <mi>) pops the HTML <mi> opened in it too; the guard
+        // noticed only at the next end tag, after the new <a> had joined its list, kept
+        // the HTML <mi>, and let it swallow the `</mi>` that closes the MathML one: the
+        // MathML <a> after it became a link. Expected lists from headless Chromium.
+        let html = "<!DOCTYPE html><body>".to_string()
+            + &"<div>".repeat(520)
+            + "<math><mi><a href><mi><a href=/mi>m</a></mi><foo><a href=/x>m</a></math>\
+               <a href=/after>a</a>";
+        assert_eq!(links(&html), ["/", "/mi", "/after"]);
     }
 
     #[test]
