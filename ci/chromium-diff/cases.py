@@ -802,6 +802,8 @@ DEEP += [
      "<div>" * 520 + '<math><mi><a href<mi><a href="/am-mi">m</a></mi><annatt<div>x<select><option><a href="/am-o"><a href="/am-g">g<></math><a href="/am-after">a</a>'),
     ("agency-pops-kept-deep", "520 divs, math, mi, a, HTML mi, a (agency pops both), </mi>, MathML a (fuzz: depth)",
      "<div>" * 520 + '<math><mi><a href><mi><a href="/ap-mi">m</a></mi><foo><a href="/ap-x">m</a></math><a href="/ap-after">a</a>'),
+    ("table-end-in-deep-cell", "508 divs, a table, a cell past the cap with an a and math in it, </table>, a link (fuzz: depth)",
+     "<div>" * 508 + '<table><a href="/te-foster">f<tr><td><a href="/te-c"><math></table><a href="/te-t"></td>'),
     ("spans-100k", "100,000 nested spans, links inside and after",
      divs(100000, '<a href="/sp-in">in</a>', "span") + '<a href="/sp-after">a</a>'),
 ]

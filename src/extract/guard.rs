@@ -976,6 +976,14 @@ impl<Sink: DepthSink> Guard<Sink> {
                     break;
                 }
                 if entry.bounds_scope() || (kind == EndKind::Other && entry.is_special()) {
+                    if entry.kept.is_some() {
+                        // Stopped at an element html5ever has open (a table cell, a
+                        // template): what is above it is not the tag's, and html5ever
+                        // knows the rest, and the rules of the insertion mode that
+                        // element set (`</table>` in a cell closes the cell).
+                        drop(deep);
+                        return self.builder.process_token(Token::TagToken(tag), line);
+                    }
                     // Out of scope, or behind a special element: a browser ignores it.
                     return TokenSinkResult::Continue;
                 }
@@ -1268,6 +1276,19 @@ mod tests {
             + "<math><mi><a href><mi><a href=/mi>m</a></mi><foo><a href=/x>m</a></math>\
                <a href=/after>a</a>";
         assert_eq!(links(&html), ["/", "/mi", "/after"]);
+    }
+
+    #[test]
+    fn an_end_tag_stopped_by_a_cell_beyond_the_cap_gets_the_cells_rules() {
+        // Found by the `depth` fuzz target. In a table cell beyond the cap, with an <a>
+        // and a <math> open in it, the guard's walk for </table> stopped at the cell and
+        // ignored the tag; in a browser the cell's insertion mode closes the cell, then
+        // the table, and the <a> after it is a link. html5ever, which has the cell
+        // open, now gets the tag. Expected lists from headless Chromium.
+        let html = "<!DOCTYPE html><body>".to_string()
+            + &"<div>".repeat(508)
+            + "<table><a href=/foster>f<tr><td><a href=/c><math></table><a href=/t></td>";
+        assert_eq!(links(&html), ["/foster", "/c", "/t"]);
     }
 
     #[test]
