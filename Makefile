@@ -72,7 +72,7 @@ chromium-diff: build ## Compare with headless Chromium on ~1400 generated pages 
 bench: ## Benchmark: throughput, 1000/10k URLs with latency, RSS, musl vs glibc, crawl vs wget/LinkChecker/Scrapy (bench/RESULTS.md)
 	bench/run.sh
 
-fuzz: ## Fuzz extract, charset, codings (FUZZ_TARGETS) for FUZZ_SECONDS each (default 120), cargo fuzz (nightly); fuzz/README.md
+fuzz: ## Fuzz extract, charset, codings, depth (FUZZ_TARGETS) for FUZZ_SECONDS each (default 120), cargo fuzz (nightly); fuzz/README.md
 	fuzz/run.sh $(or $(FUZZ_SECONDS),120) $(FUZZ_TARGETS)
 
 image: static static-arm64 ## Build the scratch images for amd64 and arm64 and their manifest list (buildah)
