@@ -804,6 +804,8 @@ DEEP += [
      "<div>" * 520 + '<math><mi><a href><mi><a href="/ap-mi">m</a></mi><foo><a href="/ap-x">m</a></math><a href="/ap-after">a</a>'),
     ("table-end-in-deep-cell", "508 divs, a table, a cell past the cap with an a and math in it, </table>, a link (fuzz: depth)",
      "<div>" * 508 + '<table><a href="/te-foster">f<tr><td><a href="/te-c"><math></table><a href="/te-t"></td>'),
+    ("heading-end-over-svg", "520 unknown elements, h1, svg, </h2> closes the h1 and the svg (fuzz: depth)",
+     "<h0>" * 520 + '<h1><svg><g><a href="/hs-h">h</a></h2><a href="/hs-y">y</a>'),
     ("spans-100k", "100,000 nested spans, links inside and after",
      divs(100000, '<a href="/sp-in">in</a>', "span") + '<a href="/sp-after">a</a>'),
 ]

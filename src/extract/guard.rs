@@ -971,7 +971,20 @@ impl<Sink: DepthSink> Guard<Sink> {
         let mut found = foreign_match;
         if found.is_none() {
             for (i, entry) in deep.iter().enumerate().rev() {
-                if entry.ns == ns!(html) && entry.is(&tag.name) {
+                // A heading's end tag closes whichever heading is open.
+                let heading = |name: &LocalName| {
+                    matches!(
+                        *name,
+                        local_name!("h1")
+                            | local_name!("h2")
+                            | local_name!("h3")
+                            | local_name!("h4")
+                            | local_name!("h5")
+                            | local_name!("h6")
+                    )
+                };
+                let same = entry.is(&tag.name) || (heading(&tag.name) && heading(&entry.name));
+                if entry.ns == ns!(html) && same {
                     found = Some(i);
                     break;
                 }
@@ -1289,6 +1302,17 @@ mod tests {
             + &"<div>".repeat(508)
             + "<table><a href=/foster>f<tr><td><a href=/c><math></table><a href=/t></td>";
         assert_eq!(links(&html), ["/foster", "/c", "/t"]);
+    }
+
+    #[test]
+    fn a_heading_end_tag_beyond_the_cap_closes_any_heading() {
+        // Found by the `depth` fuzz target. `</h2>` closes an open <h1> (any heading
+        // closes any), and the <svg> opened in it; the guard looked for an <h2> only.
+        // Expected lists from headless Chromium.
+        let html = "<!DOCTYPE html><body>".to_string()
+            + &"<h0>".repeat(520)
+            + "<h1><svg><g><a href=/h>h</a></h2><a href=/y>y</a>";
+        assert_eq!(links(&html), ["/y"]);
     }
 
     #[test]
