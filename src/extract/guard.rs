@@ -936,6 +936,72 @@ impl<Sink: DepthSink> Guard<Sink> {
         self.truncate(from);
     }
 
+    /// The adoption agency of the HTML standard, for the formatting element at
+    /// `deep[index]` with a special element (a block) opened after it, on the elements
+    /// the guard holds. Each round takes the formatting element out, takes out the
+    /// elements between it and the nearest block after it that the agency removes from
+    /// the stack of open elements (all but formatting elements, and those more than
+    /// three up from the block; the others it replaces with copies), and opens a copy
+    /// of the formatting element right after that block. The next round starts from
+    /// the copy: with another block after it, it moves on (eight rounds at most); with
+    /// none, the copy is closed with everything opened after it, context elements too
+    /// (`<b><div><svg></b>` closes the `<svg>`); with a scope boundary after it, the
+    /// agency stops.
+    ///
+    /// Context elements between the formatting element and the block stay open here
+    /// and in html5ever, whose stack the guard cannot take an element out of the middle
+    /// of; they are rare there, since a block inside foreign content is a scope boundary.
+    fn adoption_agency(&self, index: usize, line: u64) {
+        let mut formatting = index;
+        for _round in 0..8 {
+            let block = {
+                let deep = self.deep.borrow();
+                let after = deep.get(formatting + 1..).unwrap_or_default();
+                if after.iter().any(Deep::bounds_scope) {
+                    break;
+                }
+                after
+                    .iter()
+                    .position(Deep::is_special)
+                    .map(|at| formatting + 1 + at)
+            };
+            let Some(mut block) = block else {
+                self.close_from(formatting, line);
+                return;
+            };
+            {
+                let mut deep = self.deep.borrow_mut();
+                // The agency's inner loop walks up from the block; a formatting
+                // element more than three steps up is not copied.
+                for (step, between) in (formatting + 1..block).rev().enumerate() {
+                    let entry = &deep[between];
+                    let copied =
+                        entry.ns == ns!(html) && end_kind(&entry.name) == EndKind::Formatting;
+                    if entry.kept.is_none() && !(copied && step < 3) {
+                        deep.remove(between);
+                        block -= 1;
+                    }
+                }
+                let removed = deep.remove(formatting);
+                if removed.kept.is_some() {
+                    // html5ever keeps it open; the guard no longer answers for it.
+                    self.kept.set(self.kept.get().saturating_sub(1));
+                }
+                block -= 1;
+                deep.insert(
+                    block + 1,
+                    Deep {
+                        name: removed.name,
+                        ns: ns!(html),
+                        kept: None,
+                    },
+                );
+            }
+            formatting = block + 1;
+        }
+        self.note_top();
+    }
+
     fn end_tag_in_deep(&self, tag: Tag, line: u64) -> TokenSinkResult<Handle> {
         self.forget_closed();
         if matches!(tag.name, local_name!("p") | local_name!("br")) {
@@ -1009,15 +1075,9 @@ impl<Sink: DepthSink> Guard<Sink> {
         };
         let is_top = index + 1 == self.deep.borrow().len();
         if kind == EndKind::Formatting && !is_top && foreign_match.is_none() {
-            // The adoption agency: with a block opened inside it, the formatting
-            // element leaves the stack and the block stays open.
             let has_block = self.deep.borrow()[index + 1..].iter().any(Deep::is_special);
             if has_block {
-                let removed = self.deep.borrow_mut().remove(index);
-                if removed.kept.is_some() {
-                    self.kept.set(self.kept.get().saturating_sub(1));
-                }
-                self.note_top();
+                self.adoption_agency(index, line);
                 return TokenSinkResult::Continue;
             }
         }
@@ -1313,6 +1373,49 @@ mod tests {
             + &"<h0>".repeat(520)
             + "<h1><svg><g><a href=/h>h</a></h2><a href=/y>y</a>";
         assert_eq!(links(&html), ["/y"]);
+    }
+
+    #[test]
+    fn the_adoption_agency_beyond_the_cap_runs_its_later_rounds() {
+        // Found by the `depth` fuzz target. `</b>` with a block and an <svg> opened after
+        // the <b>: the agency's first round moves a copy of the <b> after the block; the
+        // second finds no block after the copy and pops it with the <svg>, so the next
+        // <a> is HTML. The guard ran the first round only and left the <svg> open.
+        // Expected lists from headless Chromium.
+        let page = |inner: &str| "<!DOCTYPE html><body>".to_string() + &"<div>".repeat(520) + inner;
+        let html = "<!DOCTYPE html><body>".to_string()
+            + &"<b><div>".repeat(258)
+            + "<svg></b><a href=/z>z</a>";
+        assert_eq!(links(&html), ["/z"]);
+        assert_eq!(
+            links(&page("<b><div><div><svg></b><a href=/z>z</a>")),
+            ["/z"]
+        );
+        // Eight rounds at most: past seven blocks the copy stays open, and so does the
+        // <svg>.
+        let blocks = |n: usize| {
+            page(&format!(
+                "<b>{}<svg></b><a href=/q>q</a>",
+                "<div>".repeat(n)
+            ))
+        };
+        assert_eq!(links(&blocks(7)), ["/q"]);
+        assert!(links(&blocks(9)).is_empty());
+        // A scope boundary after the copy stops the agency.
+        let html = page(
+            "<b><div><table><tr><td><svg></b><a href=/q>q</a></td></tr></table><a href=/r>r</a>",
+        );
+        assert_eq!(links(&html), ["/r"]);
+        // What lies between the formatting element and the block: an ordinary element
+        // leaves the stack (`</span>` then finds nothing to close); formatting
+        // elements stay, as copies.
+        let html =
+            page("<b><span><div></b></span><svg></div><a href=/q>q</a></svg><a href=/r>r</a>");
+        assert_eq!(links(&html), ["/q", "/r"]);
+        let html = page(
+            "<b><i><u><s><em><div><svg></b><a href=/q>q</a></em><a href=/r>r</a></s><a href=/t>t</a>",
+        );
+        assert_eq!(links(&html), ["/q", "/r", "/t"]);
     }
 
     #[test]
