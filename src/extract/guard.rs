@@ -684,6 +684,11 @@ pub struct Guard<Sink: DepthSink> {
     deep: RefCell<Vec<Deep>>,
     /// How many entries of `deep` are kept open in html5ever.
     kept: Cell<usize>,
+    /// Formatting elements beyond the cap that the adoption agency popped but left in
+    /// the list of active formatting elements: a browser opens them again (copies of
+    /// them) at the next start tag or text in HTML content, and ignores their end tags
+    /// until then.
+    reopen: RefCell<Vec<LocalName>>,
 }
 
 impl<Sink: DepthSink> Guard<Sink> {
@@ -692,6 +697,7 @@ impl<Sink: DepthSink> Guard<Sink> {
             builder,
             deep: RefCell::new(Vec::new()),
             kept: Cell::new(0),
+            reopen: RefCell::new(Vec::new()),
         }
     }
 
@@ -966,7 +972,7 @@ impl<Sink: DepthSink> Guard<Sink> {
                     .map(|at| formatting + 1 + at)
             };
             let Some(mut block) = block else {
-                self.close_from(formatting, line);
+                self.agency_pop(formatting, line);
                 return;
             };
             {
@@ -1002,8 +1008,138 @@ impl<Sink: DepthSink> Guard<Sink> {
         self.note_top();
     }
 
+    /// An `<a>` start tag while an `a` is open after the last marker of the list of
+    /// active formatting elements, or a `<nobr>` while a `nobr` is in scope, in HTML
+    /// content: the adoption agency runs for the open one first, and then it leaves the
+    /// stack if still there. When it and everything opened after it are open in
+    /// html5ever, html5ever runs the agency itself, as it does below the cap. Otherwise
+    /// html5ever would see only part of the stack: for `<a><h2><a>` past the cap with
+    /// the `<h2>` closed in html5ever, it would pop the first `<a>` as its current node,
+    /// and the guard would forget the `<h2>`, which the agency leaves open.
+    fn agency_before_start(&self, name: &LocalName, line: u64) {
+        self.forget_closed();
+        let deep = self.deep.borrow();
+        let in_html_content = deep
+            .last()
+            .is_some_and(|top| top.ns == ns!(html) || top.is_integration_point());
+        if !in_html_content {
+            return;
+        }
+        let is_a = *name == local_name!("a");
+        let mut found = None;
+        for (i, entry) in deep.iter().enumerate().rev() {
+            if entry.ns == ns!(html) && entry.name == *name {
+                found = Some(i);
+                break;
+            }
+            let marker = entry.ns == ns!(html)
+                && matches!(
+                    entry.name,
+                    local_name!("td")
+                        | local_name!("th")
+                        | local_name!("caption")
+                        | local_name!("template")
+                        | local_name!("applet")
+                        | local_name!("object")
+                        | local_name!("marquee")
+                );
+            // A start tag in a select is not the body's (and `nobr` needs scope).
+            let select = entry.ns == ns!(html) && entry.name == local_name!("select");
+            if marker || select || (!is_a && entry.bounds_scope()) {
+                return;
+            }
+        }
+        let Some(index) = found else {
+            return;
+        };
+        if deep[index..].iter().all(|entry| entry.kept.is_some()) {
+            return;
+        }
+        let after = &deep[index + 1..];
+        let out_of_scope = after.iter().any(Deep::bounds_scope);
+        let has_block = after.iter().any(Deep::is_special);
+        drop(deep);
+        if out_of_scope {
+            // The agency does nothing; the element leaves the stack all the same.
+            let removed = self.deep.borrow_mut().remove(index);
+            if removed.kept.is_some() {
+                self.kept.set(self.kept.get().saturating_sub(1));
+            }
+            self.note_top();
+        } else if has_block {
+            self.adoption_agency(index, line);
+        } else {
+            // No block: the agency pops it with everything opened after it.
+            self.agency_pop(index, line);
+        }
+    }
+
+    /// The adoption agency's pop of `deep[from]`, a formatting element, with everything
+    /// opened after it (see [`Self::close_from`]); the formatting elements among the
+    /// rest that html5ever does not hold are to be opened again (`reopen`).
+    fn agency_pop(&self, from: usize, line: u64) {
+        let again = self.formatting_after(from);
+        self.close_from(from, line);
+        self.reopen.borrow_mut().extend(again);
+    }
+
+    /// The formatting elements opened after `deep[from]` that html5ever does not hold.
+    fn formatting_after(&self, from: usize) -> Vec<LocalName> {
+        self.deep
+            .borrow()
+            .get(from + 1..)
+            .unwrap_or_default()
+            .iter()
+            .filter(|entry| {
+                entry.kept.is_none()
+                    && entry.ns == ns!(html)
+                    && end_kind(&entry.name) == EndKind::Formatting
+            })
+            .map(|entry| entry.name.clone())
+            .collect()
+    }
+
+    /// Opens again, as elements closed in html5ever, what the agency left to reopen
+    /// (the HTML standard's reconstruction of the active formatting elements), before a
+    /// start tag or text in HTML content.
+    fn reopen_formatting(&self) {
+        if self.reopen.borrow().is_empty() {
+            return;
+        }
+        let mut deep = self.deep.borrow_mut();
+        let in_html_content = deep
+            .last()
+            .is_some_and(|top| top.ns == ns!(html) || top.is_integration_point());
+        if !in_html_content {
+            // Below the cap (html5ever's own list knows nothing of them), or in
+            // foreign content, where nothing is reconstructed.
+            if deep.is_empty() {
+                self.reopen.borrow_mut().clear();
+            }
+            return;
+        }
+        for name in self.reopen.borrow_mut().drain(..) {
+            deep.push(Deep {
+                name,
+                ns: ns!(html),
+                kept: None,
+            });
+        }
+        drop(deep);
+        self.note_top();
+    }
+
     fn end_tag_in_deep(&self, tag: Tag, line: u64) -> TokenSinkResult<Handle> {
         self.forget_closed();
+        {
+            // The end tag of a formatting element waiting to be opened again: it is in
+            // the list but not open, so the agency drops it from the list and stops.
+            let mut reopen = self.reopen.borrow_mut();
+            if let Some(i) = reopen.iter().rposition(|name| *name == tag.name) {
+                reopen.remove(i);
+                return TokenSinkResult::Continue;
+            }
+        }
         if matches!(tag.name, local_name!("p") | local_name!("br")) {
             // In foreign content, `</p>` and `</br>` first close the foreign elements
             // on top, down to an HTML element or an integration point, then are HTML
@@ -1083,8 +1219,14 @@ impl<Sink: DepthSink> Guard<Sink> {
         }
         // Close, in html5ever, the context elements opened after it (innermost first).
         let kept = self.deep.borrow()[index].kept.is_some();
+        let again = if kind == EndKind::Formatting && foreign_match.is_none() {
+            self.formatting_after(index)
+        } else {
+            Vec::new()
+        };
         self.close_from(index + 1, line);
         self.truncate(index);
+        self.reopen.borrow_mut().extend(again);
         if kept {
             self.builder.process_token(Token::TagToken(tag), line)
         } else {
@@ -1099,6 +1241,7 @@ impl<Sink: DepthSink> TokenSink for Guard<Sink> {
     fn process_token(&self, token: Token, line_number: u64) -> TokenSinkResult<Handle> {
         match token {
             Token::TagToken(tag) if tag.kind == TagKind::StartTag => {
+                self.reopen_formatting();
                 let list_item = matches!(
                     tag.name,
                     local_name!("li") | local_name!("dd") | local_name!("dt")
@@ -1106,12 +1249,23 @@ impl<Sink: DepthSink> TokenSink for Guard<Sink> {
                 if list_item && !self.deep.borrow().is_empty() {
                     self.list_item_start(tag, line_number)
                 } else {
+                    let nested = matches!(tag.name, local_name!("a") | local_name!("nobr"));
+                    if nested && !self.deep.borrow().is_empty() {
+                        self.agency_before_start(&tag.name, line_number);
+                    }
                     let made = tag.name.clone();
                     self.start_tag(tag, made, line_number)
                 }
             }
             Token::TagToken(tag) if !self.deep.borrow().is_empty() => {
                 self.end_tag_in_deep(tag, line_number)
+            }
+            Token::CharacterTokens(text) => {
+                if text.chars().any(|c| c != '\0') {
+                    self.reopen_formatting();
+                }
+                self.builder
+                    .process_token(Token::CharacterTokens(text), line_number)
             }
             token => self.builder.process_token(token, line_number),
         }
@@ -1416,6 +1570,45 @@ mod tests {
             "<b><i><u><s><em><div><svg></b><a href=/q>q</a></em><a href=/r>r</a></s><a href=/t>t</a>",
         );
         assert_eq!(links(&html), ["/q", "/r", "/t"]);
+    }
+
+    #[test]
+    fn a_nested_a_runs_the_agency_on_what_the_guard_holds() {
+        // Found by the `depth` fuzz target. `<a><h2><a>` in a MathML <mi> past the cap,
+        // the <h2> closed in html5ever: html5ever popped the first <a> as its current
+        // node, and the guard forgot the <h2>, which the agency leaves open; `</mi>`
+        // then closed the <mi> where a browser ignores it (the <h2> is special), and the
+        // last <a> became MathML. Expected lists from headless Chromium.
+        let page = |inner: &str| "<!DOCTYPE html><body>".to_string() + &"<div>".repeat(520) + inner;
+        let html = page(
+            "<math><mi><a hrem=>x<h2><a hreff/=i>m</a></mi><a href=/ax>a</a></annotation-hml></math>",
+        );
+        assert_eq!(links(&html), ["/ax"]);
+        // With a table after the first <a>, the agency does nothing, and the <a> leaves
+        // the stack all the same.
+        let html = page("<a href=/1><table><a href=/2>2</a></table><a href=/3>3</a>");
+        assert_eq!(links(&html), ["/1", "/2", "/3"]);
+        assert_eq!(
+            links(&page("<nobr><div><nobr><svg></nobr><a href=/n>n</a>")),
+            ["/n"]
+        );
+    }
+
+    #[test]
+    fn formatting_elements_the_agency_pops_open_again_at_the_next_tag() {
+        // The agency pops the <b> after the first <a> but leaves it in the list of
+        // active formatting elements: the next start tag opens a copy, whose `</b>`
+        // then closes the <svg>. Expected lists from headless Chromium.
+        let page = |inner: &str| "<!DOCTYPE html><body>".to_string() + &"<div>".repeat(520) + inner;
+        let html = page("<a href=/1><b><a href=/2>2<svg></b><a href=/x>x</a>");
+        assert_eq!(links(&html), ["/1", "/2", "/x"]);
+        let html = page("<b><i><svg></b><svg><g></i><a href=/1>1</a>");
+        assert_eq!(links(&html), ["/1"]);
+        let html = page("<b><i><u><svg></b>text<svg></u><a href=/4>4</a>");
+        assert_eq!(links(&html), ["/4"]);
+        // Its end tag before then is ignored, and it is not opened again.
+        let html = page("<b><i><svg></b></i><svg><a href=/2>2</a></svg><a href=/3>3</a>");
+        assert_eq!(links(&html), ["/3"]);
     }
 
     #[test]
