@@ -141,6 +141,9 @@ pub struct Inserted {
     /// Inserted (by the tree builder) into a foreign element: an HTML element there is
     /// in an integration point.
     pub in_foreign: bool,
+    /// The element it was meant to go in: the tree builder's current node then (the
+    /// table, for a foster-parented one).
+    pub parent: Handle,
 }
 
 /// Where a new element goes.
@@ -255,7 +258,7 @@ impl Depths {
             .unwrap_or_else(|| parent.clone())
     }
 
-    fn record(&self, child: &Handle, depth: u32, beside: bool, in_foreign: bool) {
+    fn record(&self, child: &Handle, parent: &Handle, depth: u32, beside: bool, in_foreign: bool) {
         // Elements deeper than half the cap are remembered at once; shallower ones are
         // measured from their parent when they first get a child.
         if depth > self.max_depth / 2 || template_contents(child).is_some() {
@@ -280,6 +283,7 @@ impl Depths {
             depth,
             beside,
             in_foreign,
+            parent: parent.clone(),
         });
     }
 
@@ -316,7 +320,7 @@ impl Depths {
         };
         let in_foreign =
             matches!(&logical.data, NodeData::Element { name, .. } if name.ns != ns!(html));
-        self.record(child, parent_depth + 1, false, in_foreign);
+        self.record(child, &logical, parent_depth + 1, false, in_foreign);
         if !over {
             return Placement::AsAsked;
         }
@@ -358,7 +362,7 @@ impl Depths {
             }
         };
         let depth = current.unwrap_or_else(|| self.depth_of(table)) + 1;
-        self.record(child, depth, true, false);
+        self.record(child, table, depth, true, false);
     }
 
     fn take_last_new(&self) -> Option<Inserted> {
@@ -689,6 +693,10 @@ pub struct Guard<Sink: DepthSink> {
     /// them) at the next start tag or text in HTML content, and ignores their end tags
     /// until then.
     reopen: RefCell<Vec<LocalName>>,
+    /// The element below the cap that the first of `deep` was meant to go in: while
+    /// html5ever holds it, what the guard holds is above it; once html5ever has popped
+    /// it, a browser has popped everything beyond the cap too.
+    anchor: RefCell<Option<Handle>>,
 }
 
 impl<Sink: DepthSink> Guard<Sink> {
@@ -698,6 +706,7 @@ impl<Sink: DepthSink> Guard<Sink> {
             deep: RefCell::new(Vec::new()),
             kept: Cell::new(0),
             reopen: RefCell::new(Vec::new()),
+            anchor: RefCell::new(None),
         }
     }
 
@@ -717,6 +726,7 @@ impl<Sink: DepthSink> Guard<Sink> {
 
     fn clear(&self) {
         self.deep.borrow_mut().clear();
+        self.anchor.borrow_mut().take();
         self.kept.set(0);
         self.note_top();
     }
@@ -728,6 +738,9 @@ impl<Sink: DepthSink> Guard<Sink> {
                 .get(len..)
                 .map_or(0, |gone| gone.iter().filter(|e| e.kept.is_some()).count());
             deep.truncate(len);
+            if deep.is_empty() {
+                self.anchor.borrow_mut().take();
+            }
             self.kept.set(self.kept.get().saturating_sub(closed));
         }
         self.note_top();
@@ -822,13 +835,15 @@ impl<Sink: DepthSink> Guard<Sink> {
             depth,
             beside,
             in_foreign,
+            parent,
         }) = self.depths().take_last_new()
         else {
             return result;
         };
         if depth <= self.depths().max_depth() {
-            // Inserted within the cap: whatever was open beyond it is closed.
-            if !self.deep.borrow().is_empty() {
+            // Inserted within the cap: whatever was open beyond it is closed, but for
+            // the agency's work (below).
+            if !self.deep.borrow().is_empty() && !self.agency_from_below(&element, line) {
                 self.clear();
             }
             return result;
@@ -856,6 +871,9 @@ impl<Sink: DepthSink> Guard<Sink> {
         let kept = beside
             || carries_context(&qual.ns, &qual.local)
             || (in_foreign && qual.ns == ns!(html));
+        if self.deep.borrow().is_empty() {
+            *self.anchor.borrow_mut() = Some(parent);
+        }
         self.deep.borrow_mut().push(Deep {
             name: qual.local.clone(),
             ns: qual.ns.clone(),
@@ -871,6 +889,73 @@ impl<Sink: DepthSink> Guard<Sink> {
         }
         self.note_top();
         result
+    }
+
+    /// A new `<a>` or `<nobr>` inserted within the cap while elements are open beyond
+    /// it: html5ever's adoption agency for the tag took an element of its name from
+    /// below the cap and, seeing none of the elements the guard closed, popped
+    /// everything above it. A browser's agency finds its block among those when no
+    /// element below the cap is one, and keeps them open. Runs the guard's agency as
+    /// if the formatting element were just below the ones it holds, and keeps the new
+    /// element open on top of them. Returns whether it did (else they are all closed).
+    fn agency_from_below(&self, element: &Handle, line: u64) -> bool {
+        let NodeData::Element { name, .. } = &element.data else {
+            return false;
+        };
+        let nested =
+            name.ns == ns!(html) && matches!(name.local, local_name!("a") | local_name!("nobr"));
+        let block_beyond = {
+            let deep = self.deep.borrow();
+            !deep.iter().any(Deep::bounds_scope)
+                && deep
+                    .iter()
+                    .any(|entry| entry.kept.is_none() && entry.is_special())
+        };
+        if !nested {
+            return false;
+        }
+        if !block_beyond {
+            // The agency popped them all; the formatting elements among them stay in the
+            // list of active formatting elements, to be opened again.
+            let again = self.formatting_after_all();
+            self.reopen.borrow_mut().extend(again);
+            return false;
+        }
+        // What html5ever popped with the formatting element is closed: forget it first.
+        self.forget_closed();
+        self.deep.borrow_mut().insert(
+            0,
+            Deep {
+                name: name.local.clone(),
+                ns: ns!(html),
+                kept: None,
+            },
+        );
+        self.adoption_agency(0, line);
+        self.deep.borrow_mut().push(Deep {
+            name: name.local.clone(),
+            ns: ns!(html),
+            kept: Some(element.clone()),
+        });
+        self.kept.set(self.kept.get() + 1);
+        self.note_top();
+        true
+    }
+
+    /// Whether html5ever still holds the element the guard's first one went in (true
+    /// when the guard holds nothing, or did not note it).
+    fn anchor_alive(&self) -> bool {
+        let Some(anchor) = self.anchor.borrow().clone() else {
+            return true;
+        };
+        let wanted = [key(&anchor)];
+        let alive = Alive {
+            wanted: &wanted,
+            found: RefCell::new(vec![false]),
+        };
+        self.builder.trace_handles(&alive);
+        let found = alive.found.into_inner();
+        found[0]
     }
 
     /// Tells the sink whether the innermost element open beyond the cap is one that
@@ -1085,9 +1170,18 @@ impl<Sink: DepthSink> Guard<Sink> {
 
     /// The formatting elements opened after `deep[from]` that html5ever does not hold.
     fn formatting_after(&self, from: usize) -> Vec<LocalName> {
+        self.formatting_among(from + 1)
+    }
+
+    /// The formatting elements the guard holds that html5ever does not.
+    fn formatting_after_all(&self) -> Vec<LocalName> {
+        self.formatting_among(0)
+    }
+
+    fn formatting_among(&self, from: usize) -> Vec<LocalName> {
         self.deep
             .borrow()
-            .get(from + 1..)
+            .get(from..)
             .unwrap_or_default()
             .iter()
             .filter(|entry| {
@@ -1102,8 +1196,35 @@ impl<Sink: DepthSink> Guard<Sink> {
     /// Opens again, as elements closed in html5ever, what the agency left to reopen
     /// (the HTML standard's reconstruction of the active formatting elements), before a
     /// start tag or text in HTML content.
-    fn reopen_formatting(&self) {
+    fn reopen_formatting(&self, line: u64) {
         if self.reopen.borrow().is_empty() {
+            return;
+        }
+        if self.deep.borrow().is_empty() {
+            // Everything beyond the cap is closed: they open within it, where html5ever
+            // must hold them, so it gets their start tags (an `<a>`'s copy keeps its
+            // link for a browser; a copy without its attributes is none, so `a` and
+            // `nobr` are left out). Not in foreign content, where nothing reopens.
+            let names: Vec<LocalName> = self.reopen.borrow_mut().drain(..).collect();
+            if self
+                .builder
+                .adjusted_current_node_present_but_not_in_html_namespace()
+            {
+                return;
+            }
+            for name in names {
+                if matches!(name, local_name!("a") | local_name!("nobr")) {
+                    continue;
+                }
+                let tag = Tag {
+                    kind: TagKind::StartTag,
+                    name: name.clone(),
+                    self_closing: false,
+                    attrs: Vec::new(),
+                    had_duplicate_attributes: false,
+                };
+                let _ = self.start_tag(tag, name, line);
+            }
             return;
         }
         let mut deep = self.deep.borrow_mut();
@@ -1111,11 +1232,7 @@ impl<Sink: DepthSink> Guard<Sink> {
             .last()
             .is_some_and(|top| top.ns == ns!(html) || top.is_integration_point());
         if !in_html_content {
-            // Below the cap (html5ever's own list knows nothing of them), or in
-            // foreign content, where nothing is reconstructed.
-            if deep.is_empty() {
-                self.reopen.borrow_mut().clear();
-            }
+            // In foreign content nothing is reconstructed.
             return;
         }
         for name in self.reopen.borrow_mut().drain(..) {
@@ -1206,8 +1323,20 @@ impl<Sink: DepthSink> Guard<Sink> {
         }
         drop(deep);
         let Some(index) = found else {
-            // Not open beyond the cap: html5ever has it, if anyone does.
-            return self.builder.process_token(Token::TagToken(tag), line);
+            // Not open beyond the cap: html5ever has it, if anyone does. If it closed it
+            // below the cap, a browser closed everything beyond it too; a formatting
+            // element's agency leaves the formatting elements among them to reopen.
+            let again = if kind == EndKind::Formatting {
+                self.formatting_after_all()
+            } else {
+                Vec::new()
+            };
+            let result = self.builder.process_token(Token::TagToken(tag), line);
+            if !self.anchor_alive() {
+                self.clear();
+                self.reopen.borrow_mut().extend(again);
+            }
+            return result;
         };
         let is_top = index + 1 == self.deep.borrow().len();
         if kind == EndKind::Formatting && !is_top && foreign_match.is_none() {
@@ -1241,7 +1370,7 @@ impl<Sink: DepthSink> TokenSink for Guard<Sink> {
     fn process_token(&self, token: Token, line_number: u64) -> TokenSinkResult<Handle> {
         match token {
             Token::TagToken(tag) if tag.kind == TagKind::StartTag => {
-                self.reopen_formatting();
+                self.reopen_formatting(line_number);
                 let list_item = matches!(
                     tag.name,
                     local_name!("li") | local_name!("dd") | local_name!("dt")
@@ -1262,7 +1391,7 @@ impl<Sink: DepthSink> TokenSink for Guard<Sink> {
             }
             Token::CharacterTokens(text) => {
                 if text.chars().any(|c| c != '\0') {
-                    self.reopen_formatting();
+                    self.reopen_formatting(line_number);
                 }
                 self.builder
                     .process_token(Token::CharacterTokens(text), line_number)
@@ -1609,6 +1738,28 @@ mod tests {
         // Its end tag before then is ignored, and it is not opened again.
         let html = page("<b><i><svg></b></i><svg><a href=/2>2</a></svg><a href=/3>3</a>");
         assert_eq!(links(&html), ["/3"]);
+    }
+
+    #[test]
+    fn the_agency_for_an_element_at_the_cap_sees_what_the_guard_holds() {
+        // Found by the `depth` fuzz target: the tenth finding's page with the first <a>
+        // the 512th element and the <h2> beyond. html5ever's agency popped the <a> and
+        // everything above it it knew of; a browser's finds the <h2> as its block and
+        // keeps it open. Expected lists from headless Chromium.
+        let page = |n: usize, inner: &str| {
+            "<!DOCTYPE html><body>".to_string() + &"<div>".repeat(n) + inner
+        };
+        let html = page(
+            507,
+            "<math><mi><a hrem=>x<h2><a hreff/=i>m</a></mi><a href=/ax>a</a></math>",
+        );
+        assert_eq!(links(&html), ["/ax"]);
+        // With no block, the agency pops everything beyond the cap; the formatting
+        // elements among them open again (within the cap, in html5ever).
+        let html = page(509, "<a href=/1><b><a href=/2>2<svg></b><a href=/x>x</a>");
+        assert_eq!(links(&html), ["/1", "/2", "/x"]);
+        let html = page(509, "<b><i><svg></b><svg><g></i><a href=/1>1</a>");
+        assert_eq!(links(&html), ["/1"]);
     }
 
     #[test]
