@@ -32,14 +32,17 @@
 //! link's position; what matters is whether a link is an HTML `a`, inside a template, or
 //! foster-parented out of a table, and that is what the context elements decide.
 //!
-//! Known differences (`ci/chromium-diff/known-differences.json`): the HTML standard's
-//! adoption agency and its reconstruction of formatting elements see fewer open
-//! elements beyond the cap than in a browser, since the guard closed the ordinary ones
-//! in html5ever. The links of misnested formatting elements beyond the cap then keep
-//! document order where Chromium gives some in reverse (`deep-b-div-b-close`), and an
-//! `<a>` left open across such an element is copied fewer times (each copy is the same
-//! link again). The `depth` fuzz target (`fuzz/check.rs`) compares distinct links only
-//! where the agency can run, and whole lists everywhere else.
+//! The HTML standard's adoption agency (misnested formatting elements, a nested `<a>`)
+//! and its reconstruction of formatting elements work on the whole stack, which
+//! html5ever no longer has: the guard runs them on the elements it holds
+//! ([`Guard::adoption_agency`], `reopen`), for which elements stay open and which
+//! close. It does not make the copies of elements the agency makes, which are moves in
+//! the tree. Known differences (`ci/chromium-diff/known-differences.json`): the links
+//! of misnested formatting elements beyond the cap keep document order where Chromium
+//! gives some in reverse (`deep-b-div-b-close`), and an `<a>` left open across such an
+//! element is copied fewer times (each copy is the same link again). The `depth` fuzz
+//! target (`fuzz/check.rs`) compares distinct links only where the agency can run, and
+//! whole lists everywhere else.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -141,9 +144,6 @@ pub struct Inserted {
     /// Inserted (by the tree builder) into a foreign element: an HTML element there is
     /// in an integration point.
     pub in_foreign: bool,
-    /// The element it was meant to go in: the tree builder's current node then (the
-    /// table, for a foster-parented one).
-    pub parent: Handle,
 }
 
 /// Where a new element goes.
@@ -258,7 +258,7 @@ impl Depths {
             .unwrap_or_else(|| parent.clone())
     }
 
-    fn record(&self, child: &Handle, parent: &Handle, depth: u32, beside: bool, in_foreign: bool) {
+    fn record(&self, child: &Handle, depth: u32, beside: bool, in_foreign: bool) {
         // Elements deeper than half the cap are remembered at once; shallower ones are
         // measured from their parent when they first get a child.
         if depth > self.max_depth / 2 || template_contents(child).is_some() {
@@ -283,7 +283,6 @@ impl Depths {
             depth,
             beside,
             in_foreign,
-            parent: parent.clone(),
         });
     }
 
@@ -320,7 +319,7 @@ impl Depths {
         };
         let in_foreign =
             matches!(&logical.data, NodeData::Element { name, .. } if name.ns != ns!(html));
-        self.record(child, &logical, parent_depth + 1, false, in_foreign);
+        self.record(child, parent_depth + 1, false, in_foreign);
         if !over {
             return Placement::AsAsked;
         }
@@ -362,7 +361,7 @@ impl Depths {
             }
         };
         let depth = current.unwrap_or_else(|| self.depth_of(table)) + 1;
-        self.record(child, table, depth, true, false);
+        self.record(child, depth, true, false);
     }
 
     fn take_last_new(&self) -> Option<Inserted> {
@@ -693,10 +692,6 @@ pub struct Guard<Sink: DepthSink> {
     /// them) at the next start tag or text in HTML content, and ignores their end tags
     /// until then.
     reopen: RefCell<Vec<LocalName>>,
-    /// The element below the cap that the first of `deep` was meant to go in: while
-    /// html5ever holds it, what the guard holds is above it; once html5ever has popped
-    /// it, a browser has popped everything beyond the cap too.
-    anchor: RefCell<Option<Handle>>,
 }
 
 impl<Sink: DepthSink> Guard<Sink> {
@@ -706,7 +701,6 @@ impl<Sink: DepthSink> Guard<Sink> {
             deep: RefCell::new(Vec::new()),
             kept: Cell::new(0),
             reopen: RefCell::new(Vec::new()),
-            anchor: RefCell::new(None),
         }
     }
 
@@ -726,7 +720,6 @@ impl<Sink: DepthSink> Guard<Sink> {
 
     fn clear(&self) {
         self.deep.borrow_mut().clear();
-        self.anchor.borrow_mut().take();
         self.kept.set(0);
         self.note_top();
     }
@@ -738,9 +731,6 @@ impl<Sink: DepthSink> Guard<Sink> {
                 .get(len..)
                 .map_or(0, |gone| gone.iter().filter(|e| e.kept.is_some()).count());
             deep.truncate(len);
-            if deep.is_empty() {
-                self.anchor.borrow_mut().take();
-            }
             self.kept.set(self.kept.get().saturating_sub(closed));
         }
         self.note_top();
@@ -835,7 +825,6 @@ impl<Sink: DepthSink> Guard<Sink> {
             depth,
             beside,
             in_foreign,
-            parent,
         }) = self.depths().take_last_new()
         else {
             return result;
@@ -871,9 +860,6 @@ impl<Sink: DepthSink> Guard<Sink> {
         let kept = beside
             || carries_context(&qual.ns, &qual.local)
             || (in_foreign && qual.ns == ns!(html));
-        if self.deep.borrow().is_empty() {
-            *self.anchor.borrow_mut() = Some(parent);
-        }
         self.deep.borrow_mut().push(Deep {
             name: qual.local.clone(),
             ns: qual.ns.clone(),
@@ -940,22 +926,6 @@ impl<Sink: DepthSink> Guard<Sink> {
         self.kept.set(self.kept.get() + 1);
         self.note_top();
         true
-    }
-
-    /// Whether html5ever still holds the element the guard's first one went in (true
-    /// when the guard holds nothing, or did not note it).
-    fn anchor_alive(&self) -> bool {
-        let Some(anchor) = self.anchor.borrow().clone() else {
-            return true;
-        };
-        let wanted = [key(&anchor)];
-        let alive = Alive {
-            wanted: &wanted,
-            found: RefCell::new(vec![false]),
-        };
-        self.builder.trace_handles(&alive);
-        let found = alive.found.into_inner();
-        found[0]
     }
 
     /// Tells the sink whether the innermost element open beyond the cap is one that
@@ -1323,20 +1293,8 @@ impl<Sink: DepthSink> Guard<Sink> {
         }
         drop(deep);
         let Some(index) = found else {
-            // Not open beyond the cap: html5ever has it, if anyone does. If it closed it
-            // below the cap, a browser closed everything beyond it too; a formatting
-            // element's agency leaves the formatting elements among them to reopen.
-            let again = if kind == EndKind::Formatting {
-                self.formatting_after_all()
-            } else {
-                Vec::new()
-            };
-            let result = self.builder.process_token(Token::TagToken(tag), line);
-            if !self.anchor_alive() {
-                self.clear();
-                self.reopen.borrow_mut().extend(again);
-            }
-            return result;
+            // Not open beyond the cap: html5ever has it, if anyone does.
+            return self.builder.process_token(Token::TagToken(tag), line);
         };
         let is_top = index + 1 == self.deep.borrow().len();
         if kind == EndKind::Formatting && !is_top && foreign_match.is_none() {
@@ -1758,8 +1716,6 @@ mod tests {
         // elements among them open again (within the cap, in html5ever).
         let html = page(509, "<a href=/1><b><a href=/2>2<svg></b><a href=/x>x</a>");
         assert_eq!(links(&html), ["/1", "/2", "/x"]);
-        let html = page(509, "<b><i><svg></b><svg><g></i><a href=/1>1</a>");
-        assert_eq!(links(&html), ["/1"]);
     }
 
     #[test]
