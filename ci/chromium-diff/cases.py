@@ -806,6 +806,29 @@ DEEP += [
      "<div>" * 508 + '<table><a href="/te-foster">f<tr><td><a href="/te-c"><math></table><a href="/te-t"></td>'),
     ("heading-end-over-svg", "520 unknown elements, h1, svg, </h2> closes the h1 and the svg (fuzz: depth)",
      "<h0>" * 520 + '<h1><svg><g><a href="/hs-h">h</a></h2><a href="/hs-y">y</a>'),
+    ("agency-over-svg", "258 <b><div>, svg, </b>: the agency's second round pops the svg (fuzz: depth)",
+     "<b><div>" * 258 + '<svg></b><a href="/ao-z">z</a>'),
+    ("agency-rounds", "520 divs, b, 7 or 9 divs, svg, </b>: eight rounds at most; a cell stops them",
+     "<div>" * 520 + '<b>' + "<div>" * 7 + '<svg></b><a href="/ar-7">7</a></svg></div>'
+     '<b>' + "<div>" * 9 + '<svg></b><a href="/ar-9">9</a></svg>'
+     '<b><div><table><tr><td><svg></b><a href="/ar-td">q</a></td></tr></table><a href="/ar-after">r</a>'),
+    ("agency-between-ordinary", "520 divs, b, span, div, svg, </b>: the span leaves the stack, </span> is ignored",
+     "<div>" * 520 + '<b><span><div></b></span><svg></div><a href="/ab-q">q</a></svg><a href="/ab-r">r</a>'),
+    ("agency-between-formatting", "520 divs, b, four formatting elements, div, svg, </b>: copies stay open",
+     "<div>" * 520 + '<b><i><u><s><em><div><svg></b><a href="/ab-1">1</a></em><a href="/ab-2">2</a></s><a href="/ab-3">3</a>'),
+    ("nested-a-over-h2-in-mi", "520 divs, math, mi, a, h2, a: the agency keeps the h2 open, </mi> is ignored (fuzz: depth)",
+     "<div>" * 520 + '<math><mi><a hrem=>x<h2><a hreff/=i>m</a></mi><a href="/na-ax">a</a></math>'),
+    ("agency-reopen", "520 divs: formatting elements the agency pops are opened again at the next tag or text",
+     "<div>" * 520 + '<a href="/rf-1"><b><a href="/rf-2">2<svg></b><a href="/rf-x">x</a>'
+     '<b><i><svg></b><svg><g></i><a href="/rf-3">3</a>'
+     '<b><i><u><svg></b>text<svg></u><a href="/rf-4">4</a>'
+     '<b><i><svg></b></i><svg><a href="/rf-no">no</a></svg><a href="/rf-5">5</a>'),
+    ("nested-a-at-the-cap", "507 divs, math, mi, a (the 512th element), h2, a: the agency keeps the h2 open (fuzz: depth)",
+     "<div>" * 507 + '<math><mi><a hrem=>x<h2><a hreff/=i>m</a></mi><a href="/nc-ax">a</a></math>'),
+    ("agency-pop-at-the-cap", "509 divs, a (the 512th), b, a, svg, </b>: the b opens again and its end closes the svg",
+     "<div>" * 509 + '<a href="/pc-1"><b><a href="/pc-2">2<svg></b><a href="/pc-x">x</a>'),
+    ("end-agency-at-the-cap", "509 divs, b (the 512th), i, svg, </b>, svg, </i>: the i opens again within the cap",
+     "<div>" * 509 + '<b><i><svg></b><svg><g></i><a href="/ec-1">1</a>'),
     ("spans-100k", "100,000 nested spans, links inside and after",
      divs(100000, '<a href="/sp-in">in</a>', "span") + '<a href="/sp-after">a</a>'),
 ]
