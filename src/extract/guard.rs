@@ -903,7 +903,7 @@ impl<Sink: DepthSink> Guard<Sink> {
         if !block_beyond {
             // The agency popped them all; the formatting elements among them stay in the
             // list of active formatting elements, to be opened again.
-            let again = self.formatting_after_all();
+            let again = self.formatting_among(0);
             self.reopen.borrow_mut().extend(again);
             return false;
         }
@@ -1133,21 +1133,12 @@ impl<Sink: DepthSink> Guard<Sink> {
     /// opened after it (see [`Self::close_from`]); the formatting elements among the
     /// rest that html5ever does not hold are to be opened again (`reopen`).
     fn agency_pop(&self, from: usize, line: u64) {
-        let again = self.formatting_after(from);
+        let again = self.formatting_among(from + 1);
         self.close_from(from, line);
         self.reopen.borrow_mut().extend(again);
     }
 
-    /// The formatting elements opened after `deep[from]` that html5ever does not hold.
-    fn formatting_after(&self, from: usize) -> Vec<LocalName> {
-        self.formatting_among(from + 1)
-    }
-
-    /// The formatting elements the guard holds that html5ever does not.
-    fn formatting_after_all(&self) -> Vec<LocalName> {
-        self.formatting_among(0)
-    }
-
+    /// The formatting elements among `deep[from..]` that html5ever does not hold.
     fn formatting_among(&self, from: usize) -> Vec<LocalName> {
         self.deep
             .borrow()
@@ -1307,7 +1298,7 @@ impl<Sink: DepthSink> Guard<Sink> {
         // Close, in html5ever, the context elements opened after it (innermost first).
         let kept = self.deep.borrow()[index].kept.is_some();
         let again = if kind == EndKind::Formatting && foreign_match.is_none() {
-            self.formatting_after(index)
+            self.formatting_among(index + 1)
         } else {
             Vec::new()
         };
