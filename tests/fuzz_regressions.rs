@@ -56,23 +56,6 @@ fn every_kept_fuzz_input_passes_the_fuzz_checks() {
     assert!(failed.is_empty(), "fuzz checks failed on {failed:?}");
 }
 
-/// Inputs of findings not fixed yet (`tests/fuzz-regressions/open/`): they fail the
-/// checks until the fix lands, then move up into the folder (fuzz/README.md).
-#[test]
-#[ignore = "open fuzz findings: fail until fixed"]
-fn open_fuzz_findings_pass_the_fuzz_checks() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions/open");
-    let mut failed = Vec::new();
-    for entry in fs::read_dir(&dir).unwrap_or_else(|err| panic!("{}: {err}", dir.display())) {
-        let path = entry.expect("directory entry").path();
-        let data = fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
-        if catch_unwind(AssertUnwindSafe(|| check_depth(&data))).is_err() {
-            failed.push(path.display().to_string());
-        }
-    }
-    assert!(failed.is_empty(), "open findings still fail: {failed:?}");
-}
-
 // The harness itself: it must see the links, read the header, and catch what it is
 // there to catch.
 

@@ -37,7 +37,12 @@
 //! html5ever no longer has: the guard runs them on the elements it holds
 //! ([`Guard::adoption_agency`], `reopen`), for which elements stay open and which
 //! close. It does not make the copies of elements the agency makes, which are moves in
-//! the tree. Known differences (`ci/chromium-diff/known-differences.json`): the links
+//! the tree. For a formatting element below the cap, html5ever runs the agency: so that
+//! it finds the blocks a browser's finds (its furthest blocks, at most eight), the
+//! first eight special elements beyond the cap stay open in html5ever too, and the
+//! guard follows the rounds html5ever ran on them ([`Guard::follow_agency`]). When
+//! html5ever closes an element below the cap, and with it all the guard holds, the
+//! formatting elements among them are opened again later, as in a browser. Known differences (`ci/chromium-diff/known-differences.json`): the links
 //! of misnested formatting elements beyond the cap keep document order where Chromium
 //! gives some in reverse (`deep-b-div-b-close`), and an `<a>` left open across such an
 //! element is copied fewer times (each copy is the same link again). The `depth` fuzz
@@ -45,7 +50,7 @@
 //! whole lists everywhere else.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
@@ -87,6 +92,9 @@ impl Hasher for AddressHasher {
 }
 
 type AddressMap<V> = HashMap<usize, V, BuildHasherDefault<AddressHasher>>;
+
+/// Element names (interned: their hash is a number's).
+type NameSet = HashSet<LocalName, BuildHasherDefault<AddressHasher>>;
 
 fn parent_of(node: &Node) -> Option<Handle> {
     let weak = node.parent.take();
@@ -133,6 +141,11 @@ pub struct Depths {
     /// Set by the guard: the next `pre` the tree builder creates is this element
     /// instead (see `Guard::list_item_start`).
     rename_next_pre: RefCell<Option<LocalName>>,
+    /// Set by the guard while html5ever takes a token that may run its adoption agency.
+    watch_agency: Cell<bool>,
+    /// What each round of html5ever's adoption agency did while watched: the furthest
+    /// block, and the copy of the formatting element it put in that block.
+    agency_rounds: RefCell<Vec<(Handle, Handle)>>,
 }
 
 /// A new element, as inserted.
@@ -144,6 +157,9 @@ pub struct Inserted {
     /// Inserted (by the tree builder) into a foreign element: an HTML element there is
     /// in an integration point.
     pub in_foreign: bool,
+    /// The node the tree builder appended it to (its current node, or that node's
+    /// template contents); none when foster-parented.
+    pub asked_parent: Option<Handle>,
 }
 
 /// Where a new element goes.
@@ -172,6 +188,8 @@ impl Depths {
             table_parts: RefCell::default(),
             virtual_on_top: Cell::default(),
             rename_next_pre: RefCell::default(),
+            watch_agency: Cell::default(),
+            agency_rounds: RefCell::default(),
         }
     }
 
@@ -258,7 +276,8 @@ impl Depths {
             .unwrap_or_else(|| parent.clone())
     }
 
-    fn record(&self, child: &Handle, depth: u32, beside: bool, in_foreign: bool) {
+    fn record(&self, child: &Handle, depth: u32, asked_parent: Option<&Handle>, in_foreign: bool) {
+        let beside = asked_parent.is_none();
         // Elements deeper than half the cap are remembered at once; shallower ones are
         // measured from their parent when they first get a child.
         if depth > self.max_depth / 2 || template_contents(child).is_some() {
@@ -283,6 +302,7 @@ impl Depths {
             depth,
             beside,
             in_foreign,
+            asked_parent: asked_parent.cloned(),
         });
     }
 
@@ -291,6 +311,17 @@ impl Depths {
         let mut parts = self.table_parts.borrow_mut();
         if let Some(i) = parts.iter().rposition(|(part, _)| Rc::ptr_eq(part, node)) {
             parts.truncate(i);
+        }
+    }
+
+    /// Notes that the tree builder moved the children of `block` into `copy`: the step
+    /// of the adoption agency that makes `copy`, of the formatting element, the only
+    /// child of the furthest block.
+    pub fn reparented(&self, block: &Handle, copy: &Handle) {
+        if self.watch_agency.get() {
+            self.agency_rounds
+                .borrow_mut()
+                .push((block.clone(), copy.clone()));
         }
     }
 
@@ -319,7 +350,7 @@ impl Depths {
         };
         let in_foreign =
             matches!(&logical.data, NodeData::Element { name, .. } if name.ns != ns!(html));
-        self.record(child, parent_depth + 1, false, in_foreign);
+        self.record(child, parent_depth + 1, Some(parent), in_foreign);
         if !over {
             return Placement::AsAsked;
         }
@@ -361,7 +392,7 @@ impl Depths {
             }
         };
         let depth = current.unwrap_or_else(|| self.depth_of(table)) + 1;
-        self.record(child, depth, true, false);
+        self.record(child, depth, None, false);
     }
 
     fn take_last_new(&self) -> Option<Inserted> {
@@ -428,94 +459,166 @@ impl Deep {
         if self.ns != ns!(html) {
             return is_integration_point(&self.ns, &self.name);
         }
-        matches!(
-            self.name,
-            local_name!("address")
-                | local_name!("applet")
-                | local_name!("area")
-                | local_name!("article")
-                | local_name!("aside")
-                | local_name!("base")
-                | local_name!("basefont")
-                | local_name!("bgsound")
-                | local_name!("blockquote")
-                | local_name!("body")
-                | local_name!("br")
-                | local_name!("button")
-                | local_name!("caption")
-                | local_name!("center")
-                | local_name!("col")
-                | local_name!("colgroup")
-                | local_name!("dd")
-                | local_name!("details")
-                | local_name!("dir")
-                | local_name!("div")
-                | local_name!("dl")
-                | local_name!("dt")
-                | local_name!("embed")
-                | local_name!("fieldset")
-                | local_name!("figcaption")
-                | local_name!("figure")
-                | local_name!("footer")
-                | local_name!("form")
-                | local_name!("frame")
+        is_html_special(&self.name)
+    }
+}
+
+/// HTML elements in the "special" category: the adoption agency's furthest block is
+/// one of them.
+fn is_html_special(name: &LocalName) -> bool {
+    matches!(
+        *name,
+        local_name!("address")
+            | local_name!("applet")
+            | local_name!("area")
+            | local_name!("article")
+            | local_name!("aside")
+            | local_name!("base")
+            | local_name!("basefont")
+            | local_name!("bgsound")
+            | local_name!("blockquote")
+            | local_name!("body")
+            | local_name!("br")
+            | local_name!("button")
+            | local_name!("caption")
+            | local_name!("center")
+            | local_name!("col")
+            | local_name!("colgroup")
+            | local_name!("dd")
+            | local_name!("details")
+            | local_name!("dir")
+            | local_name!("div")
+            | local_name!("dl")
+            | local_name!("dt")
+            | local_name!("embed")
+            | local_name!("fieldset")
+            | local_name!("figcaption")
+            | local_name!("figure")
+            | local_name!("footer")
+            | local_name!("form")
+            | local_name!("frame")
+            | local_name!("frameset")
+            | local_name!("h1")
+            | local_name!("h2")
+            | local_name!("h3")
+            | local_name!("h4")
+            | local_name!("h5")
+            | local_name!("h6")
+            | local_name!("head")
+            | local_name!("header")
+            | local_name!("hgroup")
+            | local_name!("hr")
+            | local_name!("html")
+            | local_name!("iframe")
+            | local_name!("img")
+            | local_name!("input")
+            | local_name!("keygen")
+            | local_name!("li")
+            | local_name!("link")
+            | local_name!("listing")
+            | local_name!("main")
+            | local_name!("marquee")
+            | local_name!("menu")
+            | local_name!("meta")
+            | local_name!("nav")
+            | local_name!("noembed")
+            | local_name!("noframes")
+            | local_name!("noscript")
+            | local_name!("object")
+            | local_name!("ol")
+            | local_name!("p")
+            | local_name!("param")
+            | local_name!("plaintext")
+            | local_name!("pre")
+            | local_name!("script")
+            | local_name!("search")
+            | local_name!("section")
+            | local_name!("select")
+            | local_name!("source")
+            | local_name!("style")
+            | local_name!("summary")
+            | local_name!("table")
+            | local_name!("tbody")
+            | local_name!("td")
+            | local_name!("template")
+            | local_name!("textarea")
+            | local_name!("tfoot")
+            | local_name!("th")
+            | local_name!("thead")
+            | local_name!("title")
+            | local_name!("tr")
+            | local_name!("track")
+            | local_name!("ul")
+            | local_name!("wbr")
+            | local_name!("xmp")
+    )
+}
+
+/// The HTML elements the guard keeps open in html5ever, beyond the cap, as blocks for
+/// its adoption agency (at most [`AGENCY_ROUNDS`] of them at once): the special ones
+/// that can be open when the agency runs (not void, not holding raw text, which ends
+/// only at its own end tag).
+fn is_kept_block(name: &LocalName) -> bool {
+    is_html_special(name)
+        && !is_void(name)
+        && !matches!(
+            *name,
+            local_name!("body")
                 | local_name!("frameset")
-                | local_name!("h1")
-                | local_name!("h2")
-                | local_name!("h3")
-                | local_name!("h4")
-                | local_name!("h5")
-                | local_name!("h6")
                 | local_name!("head")
-                | local_name!("header")
-                | local_name!("hgroup")
-                | local_name!("hr")
                 | local_name!("html")
                 | local_name!("iframe")
-                | local_name!("img")
-                | local_name!("input")
-                | local_name!("keygen")
-                | local_name!("li")
-                | local_name!("link")
-                | local_name!("listing")
-                | local_name!("main")
-                | local_name!("marquee")
-                | local_name!("menu")
-                | local_name!("meta")
-                | local_name!("nav")
                 | local_name!("noembed")
                 | local_name!("noframes")
                 | local_name!("noscript")
-                | local_name!("object")
-                | local_name!("ol")
-                | local_name!("p")
-                | local_name!("param")
                 | local_name!("plaintext")
-                | local_name!("pre")
                 | local_name!("script")
-                | local_name!("search")
-                | local_name!("section")
-                | local_name!("select")
-                | local_name!("source")
                 | local_name!("style")
-                | local_name!("summary")
-                | local_name!("table")
-                | local_name!("tbody")
-                | local_name!("td")
-                | local_name!("template")
                 | local_name!("textarea")
-                | local_name!("tfoot")
-                | local_name!("th")
-                | local_name!("thead")
                 | local_name!("title")
-                | local_name!("tr")
-                | local_name!("track")
-                | local_name!("ul")
-                | local_name!("wbr")
                 | local_name!("xmp")
         )
-    }
 }
+
+/// End tags the insertion modes of tables, templates and selects have rules for, that
+/// can reach past an integration point (`</table>` in a cell closes the cell), and the
+/// two the body has (`</br>`, `</body>`).
+fn has_mode_rules(name: &LocalName) -> bool {
+    matches!(
+        *name,
+        local_name!("table")
+            | local_name!("tbody")
+            | local_name!("tfoot")
+            | local_name!("thead")
+            | local_name!("tr")
+            | local_name!("td")
+            | local_name!("th")
+            | local_name!("caption")
+            | local_name!("colgroup")
+            | local_name!("col")
+            | local_name!("template")
+            | local_name!("select")
+            | local_name!("body")
+            | local_name!("html")
+            | local_name!("br")
+    )
+}
+
+fn is_heading(name: &LocalName) -> bool {
+    matches!(
+        *name,
+        local_name!("h1")
+            | local_name!("h2")
+            | local_name!("h3")
+            | local_name!("h4")
+            | local_name!("h5")
+            | local_name!("h6")
+    )
+}
+
+/// The adoption agency's outer loop runs at most this many rounds, each with the next
+/// special element (its furthest block) after the formatting element.
+const AGENCY_ROUNDS: usize = 8;
 
 /// SVG `foreignObject`, `desc`, `title`; MathML `mi`, `mo`, `mn`, `ms`, `mtext`,
 /// `annotation-xml`: where HTML resumes inside foreign content.
@@ -662,6 +765,20 @@ fn end_kind(name: &LocalName) -> EndKind {
     }
 }
 
+/// Finds the last element among the tree builder's that is not HTML.
+#[derive(Default)]
+struct LastForeign(RefCell<Option<Handle>>);
+
+impl Tracer for LastForeign {
+    type Handle = Handle;
+
+    fn trace_handle(&self, node: &Handle) {
+        if matches!(&node.data, NodeData::Element { name, .. } if name.ns != ns!(html)) {
+            *self.0.borrow_mut() = Some(node.clone());
+        }
+    }
+}
+
 /// Finds which of some handles are still among the tree builder's.
 struct Alive<'a> {
     wanted: &'a [usize],
@@ -687,6 +804,19 @@ pub struct Guard<Sink: DepthSink> {
     deep: RefCell<Vec<Deep>>,
     /// How many entries of `deep` are kept open in html5ever.
     kept: Cell<usize>,
+    /// Where they are in `deep`, in order, unless `deep` changed in the middle since
+    /// (then found again when needed): a page 100,000 elements deep has a few.
+    kept_at: RefCell<Option<Vec<usize>>>,
+    /// html5ever took a token of the page since the guard last checked which elements it
+    /// keeps open are still open ([`Self::forget_closed`]).
+    unchecked: Cell<bool>,
+    /// html5ever's adoption agency ran rounds on the last token it took.
+    agency_ran: Cell<bool>,
+    /// The element, open in html5ever, that the first element of `deep` went into.
+    anchor: RefCell<Option<Handle>>,
+    /// The names of the elements start tags made within the cap: what an end tag html5ever
+    /// takes may close below it (see [`Self::after_end_tag_below`]).
+    names_below: RefCell<NameSet>,
     /// Formatting elements beyond the cap that the adoption agency popped but left in
     /// the list of active formatting elements: a browser opens them again (copies of
     /// them) at the next start tag or text in HTML content, and ignores their end tags
@@ -700,6 +830,11 @@ impl<Sink: DepthSink> Guard<Sink> {
             builder,
             deep: RefCell::new(Vec::new()),
             kept: Cell::new(0),
+            kept_at: RefCell::new(Some(Vec::new())),
+            unchecked: Cell::new(false),
+            agency_ran: Cell::new(false),
+            anchor: RefCell::new(None),
+            names_below: RefCell::default(),
             reopen: RefCell::new(Vec::new()),
         }
     }
@@ -721,6 +856,8 @@ impl<Sink: DepthSink> Guard<Sink> {
     fn clear(&self) {
         self.deep.borrow_mut().clear();
         self.kept.set(0);
+        *self.kept_at.borrow_mut() = Some(Vec::new());
+        self.anchor.borrow_mut().take();
         self.note_top();
     }
 
@@ -733,7 +870,56 @@ impl<Sink: DepthSink> Guard<Sink> {
             deep.truncate(len);
             self.kept.set(self.kept.get().saturating_sub(closed));
         }
+        if let Some(at) = self.kept_at.borrow_mut().as_mut() {
+            while at.last().is_some_and(|&i| i >= len) {
+                at.pop();
+            }
+        }
+        if len == 0 {
+            self.anchor.borrow_mut().take();
+        }
         self.note_top();
+    }
+
+    /// Pushes an element the guard holds; `kept` if html5ever keeps it open.
+    fn push(&self, entry: Deep) {
+        let mut deep = self.deep.borrow_mut();
+        if entry.kept.is_some() {
+            self.kept.set(self.kept.get() + 1);
+            if let Some(at) = self.kept_at.borrow_mut().as_mut() {
+                at.push(deep.len());
+            }
+        }
+        deep.push(entry);
+    }
+
+    /// `deep` is about to change in the middle: where the kept elements are is found
+    /// again when next needed.
+    fn moving(&self) {
+        *self.kept_at.borrow_mut() = None;
+    }
+
+    /// Where the kept elements are in `deep`, in order.
+    fn kept_indexes(&self) -> Vec<usize> {
+        self.with_kept_indexes(<[usize]>::to_vec)
+    }
+
+    fn with_kept_indexes<T>(&self, f: impl FnOnce(&[usize]) -> T) -> T {
+        let mut kept_at = self.kept_at.borrow_mut();
+        f(kept_at.get_or_insert_with(|| {
+            self.deep
+                .borrow()
+                .iter()
+                .enumerate()
+                .filter_map(|(i, entry)| entry.kept.is_some().then_some(i))
+                .collect()
+        }))
+    }
+
+    /// html5ever's current node as the guard sees it: the last element it keeps open.
+    fn last_kept(&self) -> Option<Handle> {
+        let last = self.with_kept_indexes(|at| at.last().copied())?;
+        self.deep.borrow().get(last)?.kept.clone()
     }
 
     /// An `<li>`, `<dd>` or `<dt>` start tag while elements are open beyond the cap.
@@ -748,7 +934,7 @@ impl<Sink: DepthSink> Guard<Sink> {
     /// html5ever as a `<pre>`, whose rules are the rest of a list item's (close a `p` in
     /// button scope, insert, frameset-ok off; then ignore a newline, which is text), and
     /// the tree sink names the element it creates for it after the list item.
-    fn list_item_start(&self, mut tag: Tag, line: u64) -> TokenSinkResult<Handle> {
+    fn list_item_start(&self, tag: Tag, line: u64) -> TokenSinkResult<Handle> {
         self.forget_closed();
         let is_li = tag.name == local_name!("li");
         let closes = |entry: &Deep| {
@@ -799,6 +985,14 @@ impl<Sink: DepthSink> Guard<Sink> {
             }
             Walk::Stops => {}
         }
+        self.start_tag_as_pre(tag, line)
+    }
+
+    /// A start tag sent to html5ever as a `<pre>`, whose rules are those of a block in
+    /// body (close a `p` in button scope, insert) with nothing that looks at the current
+    /// node; the tree sink names the element after the tag. (A `<pre>` also ignores a
+    /// newline right after it: a text node links do not see.)
+    fn start_tag_as_pre(&self, mut tag: Tag, line: u64) -> TokenSinkResult<Handle> {
         let made = std::mem::replace(&mut tag.name, local_name!("pre"));
         *self.depths().rename_next_pre.borrow_mut() = Some(made.clone());
         let result = self.start_tag(tag, made, line);
@@ -807,17 +1001,260 @@ impl<Sink: DepthSink> Guard<Sink> {
         result
     }
 
+    /// A heading start tag while elements are open beyond the cap. A browser pops the
+    /// current node if it is a heading, and html5ever pops its own current node if that
+    /// is one; when the innermost element the guard holds is closed in html5ever, the two
+    /// differ (a heading the guard keeps open as a block, with a `<span>` over it). The
+    /// guard then pops a heading of its own on top, and sends the tag as a `<pre>`.
+    fn heading_start(&self, tag: Tag, line: u64) -> TokenSinkResult<Handle> {
+        self.forget_closed();
+        let top_is_virtual_heading =
+            self.deep.borrow().last().is_some_and(|top| {
+                top.kept.is_none() && top.ns == ns!(html) && is_heading(&top.name)
+            });
+        if top_is_virtual_heading {
+            let below = self.deep.borrow().len() - 1;
+            self.truncate(below);
+        }
+        let top_is_virtual = self
+            .deep
+            .borrow()
+            .last()
+            .is_some_and(|top| top.kept.is_none());
+        if top_is_virtual {
+            self.start_tag_as_pre(tag, line)
+        } else {
+            let made = tag.name.clone();
+            self.start_tag(tag, made, line)
+        }
+    }
+
+    /// Gives html5ever a token that may run its adoption agency, and follows what the
+    /// agency did with the blocks the guard keeps open ([`Self::follow_agency`]).
+    fn to_builder(&self, token: Token, line: u64) -> TokenSinkResult<Handle> {
+        let depths = self.depths();
+        depths.watch_agency.set(true);
+        let result = self.builder.process_token(token, line);
+        depths.watch_agency.set(false);
+        let rounds: Vec<(Handle, Handle)> = depths.agency_rounds.borrow_mut().drain(..).collect();
+        self.unchecked.set(true);
+        self.agency_ran.set(!rounds.is_empty());
+        if !rounds.is_empty() {
+            self.follow_agency(rounds);
+        }
+        result
+    }
+
+    /// Whether `parent`, where html5ever put a new element, is the element the guard
+    /// last keeps open (or its template contents): then html5ever closed none of them
+    /// for the tag, but for an agency taking them from the middle.
+    fn is_last_kept(&self, parent: &Handle) -> bool {
+        self.last_kept().is_some_and(|last| {
+            Rc::ptr_eq(&last, parent)
+                || template_contents(&last).is_some_and(|contents| Rc::ptr_eq(&contents, parent))
+        })
+    }
+
+    /// A `</form>` for the form at `deep[index]`, with elements opened after it. Outside
+    /// templates a browser closes the elements on top that close by themselves (a `p`,
+    /// an `li`, an `option`...), then takes the form alone out of the stack: an `<svg>`
+    /// opened in it stays open. (In a template, `</form>` closes everything opened
+    /// after the form, as other end tags do.)
+    fn form_end(&self, index: usize, tag: Tag, line: u64) -> TokenSinkResult<Handle> {
+        let in_template = self.names_below.borrow().contains(&local_name!("template"))
+            || self.deep.borrow()[..index]
+                .iter()
+                .any(|entry| entry.ns == ns!(html) && entry.name == local_name!("template"));
+        if in_template {
+            let kept = self.deep.borrow()[index].kept.is_some();
+            self.close_from(index + 1, line);
+            self.truncate(index);
+            return if kept {
+                self.to_builder(Token::TagToken(tag), line)
+            } else {
+                TokenSinkResult::Continue
+            };
+        }
+        let implied = self
+            .deep
+            .borrow()
+            .iter()
+            .skip(index + 1)
+            .rev()
+            .take_while(|entry| {
+                entry.ns == ns!(html)
+                    && matches!(
+                        entry.name,
+                        local_name!("dd")
+                            | local_name!("dt")
+                            | local_name!("li")
+                            | local_name!("optgroup")
+                            | local_name!("option")
+                            | local_name!("p")
+                            | local_name!("rb")
+                            | local_name!("rp")
+                            | local_name!("rt")
+                            | local_name!("rtc")
+                    )
+            })
+            .count();
+        let len = self.deep.borrow().len();
+        self.close_from(len - implied, line);
+        self.moving();
+        let form = self.deep.borrow_mut().remove(index);
+        self.note_top();
+        if form.kept.is_some() {
+            self.kept.set(self.kept.get().saturating_sub(1));
+            // html5ever, whose form element pointer is this form, takes it out of the
+            // middle of its stack too.
+            self.to_builder(Token::TagToken(tag), line)
+        } else {
+            TokenSinkResult::Continue
+        }
+    }
+
+    /// Whether an end tag of this name may close an element below the cap: one of its
+    /// name (any heading, for a heading) was made there.
+    fn may_close_below(&self, name: &LocalName) -> bool {
+        let names_below = self.names_below.borrow();
+        names_below.contains(name) || (is_heading(name) && names_below.iter().any(is_heading))
+    }
+
+    /// After html5ever took an end tag for an element below the cap. When it closed that
+    /// element, it popped everything above it, all that the guard holds included: it did
+    /// if every element the guard keeps open in html5ever is closed now (the agency
+    /// taking one from the middle leaves the others), or the element the first of them
+    /// went into (`anchor`; a formatting element popped stays in html5ever's list, and
+    /// then looks open). The guard then forgets them all;
+    /// the formatting elements among them stay in the list of active formatting
+    /// elements, to be opened again at the next start tag or text (within the cap, by
+    /// html5ever), but for an end tag that clears that list to its last marker (a
+    /// table cell's, a caption's, a template's, an `object`'s...). With no element
+    /// kept open, the guard cannot tell, and holds what it holds until an element is
+    /// inserted within the cap.
+    fn after_end_tag_below(&self, name: &LocalName) {
+        let anchor = self.anchor.borrow().as_ref().map(key);
+        let mut keys: Vec<usize> = {
+            let deep = self.deep.borrow();
+            self.kept_indexes()
+                .into_iter()
+                .filter_map(|i| deep.get(i).and_then(|entry| entry.kept.as_ref()).map(key))
+                .collect()
+        };
+        if keys.is_empty() && anchor.is_none() {
+            return;
+        }
+        keys.extend(anchor);
+        let alive = Alive {
+            wanted: &keys,
+            found: RefCell::new(vec![false; keys.len()]),
+        };
+        self.builder.trace_handles(&alive);
+        let found = alive.found.into_inner();
+        let anchor_closed = anchor.is_some() && found.last() == Some(&false);
+        let kept_found = &found[..found.len() - usize::from(anchor.is_some())];
+        let kept_closed = !kept_found.is_empty() && !kept_found.contains(&true);
+        if !anchor_closed && !kept_closed {
+            return;
+        }
+        let clears_to_marker = matches!(
+            *name,
+            local_name!("td")
+                | local_name!("th")
+                | local_name!("caption")
+                | local_name!("template")
+                | local_name!("applet")
+                | local_name!("object")
+                | local_name!("marquee")
+        );
+        let again = if clears_to_marker {
+            Vec::new()
+        } else {
+            self.formatting_among(0)
+        };
+        self.clear();
+        self.reopen_later(again);
+    }
+
+    /// Follows, on the elements the guard holds, the rounds of html5ever's adoption
+    /// agency whose furthest block is one the guard keeps open beyond the cap: the
+    /// elements it holds between the formatting element (or its last copy) and that
+    /// block leave the stack as in [`Self::adoption_agency`], the last copy leaves it,
+    /// and the new copy, which html5ever put right after the block in its stack, is held
+    /// there, kept. (A final pop of the last copy with everything after it is what
+    /// [`Self::forget_closed`] sees next.) Rounds with a block below the cap are
+    /// html5ever's alone.
+    fn follow_agency(&self, rounds: Vec<(Handle, Handle)>) {
+        self.moving();
+        let mut copy_at: Option<usize> = None;
+        for (block, copy) in rounds {
+            let NodeData::Element { name, .. } = &copy.data else {
+                continue;
+            };
+            let mut deep = self.deep.borrow_mut();
+            let found = deep.iter().position(|entry| {
+                entry
+                    .kept
+                    .as_ref()
+                    .is_some_and(|kept| Rc::ptr_eq(kept, &block))
+            });
+            let Some(mut at) = found else {
+                copy_at = None;
+                continue;
+            };
+            let start = copy_at.map_or(0, |c| c + 1);
+            for (step, between) in (start..at).rev().enumerate() {
+                let entry = &deep[between];
+                let copied = entry.ns == ns!(html) && end_kind(&entry.name) == EndKind::Formatting;
+                if entry.kept.is_none() && !(copied && step < 3) {
+                    deep.remove(between);
+                    at -= 1;
+                }
+            }
+            if let Some(last_copy) = copy_at {
+                if deep.remove(last_copy).kept.is_some() {
+                    self.kept.set(self.kept.get().saturating_sub(1));
+                }
+                at -= 1;
+            }
+            deep.insert(
+                at + 1,
+                Deep {
+                    name: name.local.clone(),
+                    ns: ns!(html),
+                    kept: Some(copy.clone()),
+                },
+            );
+            self.kept.set(self.kept.get() + 1);
+            copy_at = Some(at + 1);
+        }
+        self.note_top();
+    }
+
     /// A start tag; `made` is the name of the element it makes (the tag's own, but for
     /// a list item sent as a `<pre>`).
     fn start_tag(&self, tag: Tag, made: LocalName, line: u64) -> TokenSinkResult<Handle> {
         let self_closing = tag.self_closing;
         let name = made;
         self.depths().take_last_new();
-        let result = self.builder.process_token(Token::TagToken(tag), line);
+        let result = if self.deep.borrow().is_empty() {
+            self.builder.process_token(Token::TagToken(tag), line)
+        } else {
+            self.to_builder(Token::TagToken(tag), line)
+        };
+        let inserted = self.depths().take_last_new();
         // Before the new element joins them: a start tag can pop kept elements (the
         // adoption agency for an `<a>`, a breakout from foreign content), and with
-        // them everything the guard holds above them.
+        // them everything the guard holds above them. Put in the last of them, it
+        // popped none (the common case, not worth a look at html5ever's stack).
         if !self.deep.borrow().is_empty() {
+            let in_last_kept = inserted
+                .as_ref()
+                .and_then(|new| new.asked_parent.as_ref())
+                .is_some_and(|parent| self.is_last_kept(parent));
+            if in_last_kept && !self.agency_ran.get() {
+                self.unchecked.set(false);
+            }
             self.forget_closed();
         }
         let Some(Inserted {
@@ -825,11 +1262,17 @@ impl<Sink: DepthSink> Guard<Sink> {
             depth,
             beside,
             in_foreign,
-        }) = self.depths().take_last_new()
+            asked_parent,
+        }) = inserted
         else {
             return result;
         };
         if depth <= self.depths().max_depth() {
+            if let NodeData::Element { name: qual, .. } = &element.data {
+                if !self.names_below.borrow().contains(&qual.local) {
+                    self.names_below.borrow_mut().insert(qual.local.clone());
+                }
+            }
             // Inserted within the cap: whatever was open beyond it is closed, but for
             // the agency's work (below).
             if !self.deep.borrow().is_empty() && !self.agency_from_below(&element, line) {
@@ -857,17 +1300,27 @@ impl<Sink: DepthSink> Guard<Sink> {
         // foreign one (in an integration point): html5ever's current node is then HTML
         // when a browser's is, and end tags get the rules of HTML content in both,
         // not those of foreign content (where `</mi>` would close the `<mi>`).
+        // So do the first blocks (see `AGENCY_ROUNDS`): the adoption agency for a
+        // formatting element below the cap, which html5ever runs, must see the blocks a
+        // browser's sees.
         let kept = beside
             || carries_context(&qual.ns, &qual.local)
-            || (in_foreign && qual.ns == ns!(html));
-        self.deep.borrow_mut().push(Deep {
+            || (in_foreign && qual.ns == ns!(html))
+            || (qual.ns == ns!(html)
+                && is_kept_block(&qual.local)
+                && self.kept.get() < AGENCY_ROUNDS);
+        if self.deep.borrow().is_empty() {
+            // (Template contents are no element of html5ever's stack: no anchor.)
+            let element_parent =
+                asked_parent.filter(|parent| matches!(parent.data, NodeData::Element { .. }));
+            *self.anchor.borrow_mut() = element_parent;
+        }
+        self.push(Deep {
             name: qual.local.clone(),
             ns: qual.ns.clone(),
             kept: kept.then(|| element.clone()),
         });
-        if kept {
-            self.kept.set(self.kept.get() + 1);
-        } else {
+        if !kept {
             // Closed in html5ever at once: it is the current node, so its end tag
             // pops exactly it. (What the end tag returns, e.g. a script to run, is
             // not for us: the start tag's result already set the tokenizer's state.)
@@ -904,11 +1357,12 @@ impl<Sink: DepthSink> Guard<Sink> {
             // The agency popped them all; the formatting elements among them stay in the
             // list of active formatting elements, to be opened again.
             let again = self.formatting_among(0);
-            self.reopen.borrow_mut().extend(again);
+            self.reopen_later(again);
             return false;
         }
         // What html5ever popped with the formatting element is closed: forget it first.
         self.forget_closed();
+        self.moving();
         self.deep.borrow_mut().insert(
             0,
             Deep {
@@ -918,12 +1372,11 @@ impl<Sink: DepthSink> Guard<Sink> {
             },
         );
         self.adoption_agency(0, line);
-        self.deep.borrow_mut().push(Deep {
+        self.push(Deep {
             name: name.local.clone(),
             ns: ns!(html),
             kept: Some(element.clone()),
         });
-        self.kept.set(self.kept.get() + 1);
         self.note_top();
         true
     }
@@ -943,16 +1396,17 @@ impl<Sink: DepthSink> Guard<Sink> {
     /// cells, a `<p>` breaking out of `<svg>`), and everything opened after them; or,
     /// when kept elements after them are still open, only them.
     fn forget_closed(&self) {
-        if self.kept.get() == 0 {
+        if self.kept.get() == 0 || !self.unchecked.replace(false) {
             return;
         }
-        let (indexes, keys): (Vec<usize>, Vec<usize>) = self
-            .deep
-            .borrow()
-            .iter()
-            .enumerate()
-            .filter_map(|(i, entry)| entry.kept.as_ref().map(|h| (i, key(h))))
-            .unzip();
+        let indexes = self.kept_indexes();
+        let keys: Vec<usize> = {
+            let deep = self.deep.borrow();
+            indexes
+                .iter()
+                .filter_map(|&i| deep.get(i).and_then(|entry| entry.kept.as_ref()).map(key))
+                .collect()
+        };
         let alive = Alive {
             wanted: &keys,
             found: RefCell::new(vec![false; keys.len()]),
@@ -966,6 +1420,7 @@ impl<Sink: DepthSink> Guard<Sink> {
             // A kept element after it is still open: it was taken from the middle of
             // the stack (the adoption agency, for a formatting element), not popped
             // with what was above it. Forget only the closed ones.
+            self.moving();
             let mut deep = self.deep.borrow_mut();
             for (&index, _) in indexes.iter().zip(&found).rev().filter(|(_, &f)| !f) {
                 deep.remove(index);
@@ -1013,6 +1468,7 @@ impl<Sink: DepthSink> Guard<Sink> {
     /// and in html5ever, whose stack the guard cannot take an element out of the middle
     /// of; they are rare there, since a block inside foreign content is a scope boundary.
     fn adoption_agency(&self, index: usize, line: u64) {
+        self.moving();
         let mut formatting = index;
         for _round in 0..8 {
             let block = {
@@ -1116,6 +1572,7 @@ impl<Sink: DepthSink> Guard<Sink> {
         drop(deep);
         if out_of_scope {
             // The agency does nothing; the element leaves the stack all the same.
+            self.moving();
             let removed = self.deep.borrow_mut().remove(index);
             if removed.kept.is_some() {
                 self.kept.set(self.kept.get().saturating_sub(1));
@@ -1135,7 +1592,7 @@ impl<Sink: DepthSink> Guard<Sink> {
     fn agency_pop(&self, from: usize, line: u64) {
         let again = self.formatting_among(from + 1);
         self.close_from(from, line);
-        self.reopen.borrow_mut().extend(again);
+        self.reopen_later(again);
     }
 
     /// The formatting elements among `deep[from..]` that html5ever does not hold.
@@ -1154,10 +1611,65 @@ impl<Sink: DepthSink> Guard<Sink> {
             .collect()
     }
 
+    /// Leaves formatting elements the agency popped to be opened again, the most recent
+    /// last. As in a browser's list of active formatting elements (its "Noah's Ark"
+    /// clause), at most three of one name wait: a fourth pushes the earliest out.
+    fn reopen_later(&self, names: Vec<LocalName>) {
+        let mut reopen = self.reopen.borrow_mut();
+        for name in names {
+            let same: Vec<usize> = reopen
+                .iter()
+                .enumerate()
+                .filter(|(_, waiting)| **waiting == name)
+                .map(|(i, _)| i)
+                .collect();
+            if same.len() >= 3 {
+                reopen.remove(same[0]);
+            }
+            reopen.push(name);
+        }
+    }
+
+    /// Whether html5ever takes the next token (a start tag of this name, or text) by the
+    /// rules of foreign content: its current node is foreign and no integration point
+    /// for the token. The current node is then the last element of html5ever's that is
+    /// not HTML (what it holds after its stack, its list of formatting elements and its
+    /// `head` and `form` pointers, are all HTML).
+    fn builder_in_foreign_content(&self, start_tag: Option<&LocalName>) -> bool {
+        if !self
+            .builder
+            .adjusted_current_node_present_but_not_in_html_namespace()
+        {
+            return false;
+        }
+        let current = LastForeign::default();
+        self.builder.trace_handles(&current);
+        let Some(current) = current.0.into_inner() else {
+            return true;
+        };
+        let NodeData::Element { name, .. } = &current.data else {
+            return true;
+        };
+        let entry = Deep {
+            name: name.local.clone(),
+            ns: name.ns.clone(),
+            kept: Some(current.clone()),
+        };
+        if !entry.is_integration_point() {
+            return true;
+        }
+        // A MathML text integration point takes `<mglyph>` and `<malignmark>` as its own.
+        let mathml_text = name.ns == ns!(mathml) && name.local != local_name!("annotation-xml");
+        mathml_text
+            && start_tag.is_some_and(|tag| {
+                matches!(*tag, local_name!("mglyph") | local_name!("malignmark"))
+            })
+    }
+
     /// Opens again, as elements closed in html5ever, what the agency left to reopen
     /// (the HTML standard's reconstruction of the active formatting elements), before a
     /// start tag or text in HTML content.
-    fn reopen_formatting(&self, line: u64) {
+    fn reopen_formatting(&self, start_tag: Option<&LocalName>, line: u64) {
         if self.reopen.borrow().is_empty() {
             return;
         }
@@ -1166,13 +1678,11 @@ impl<Sink: DepthSink> Guard<Sink> {
             // must hold them, so it gets their start tags (an `<a>`'s copy keeps its
             // link for a browser; a copy without its attributes is none, so `a` and
             // `nobr` are left out). Not in foreign content, where nothing reopens.
-            let names: Vec<LocalName> = self.reopen.borrow_mut().drain(..).collect();
-            if self
-                .builder
-                .adjusted_current_node_present_but_not_in_html_namespace()
-            {
+            if self.builder_in_foreign_content(start_tag) {
+                // In foreign content nothing is reconstructed: they wait in the list.
                 return;
             }
+            let names: Vec<LocalName> = self.reopen.borrow_mut().drain(..).collect();
             for name in names {
                 if matches!(name, local_name!("a") | local_name!("nobr")) {
                     continue;
@@ -1207,16 +1717,24 @@ impl<Sink: DepthSink> Guard<Sink> {
         self.note_top();
     }
 
+    /// The end tag of a formatting element waiting to be opened again: it is the last
+    /// of its name in the list of active formatting elements but not open, so the
+    /// agency drops it from the list and stops. Returns whether it was one.
+    fn forget_reopen(&self, name: &LocalName) -> bool {
+        let mut reopen = self.reopen.borrow_mut();
+        match reopen.iter().rposition(|waiting| waiting == name) {
+            Some(i) => {
+                reopen.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
     fn end_tag_in_deep(&self, tag: Tag, line: u64) -> TokenSinkResult<Handle> {
         self.forget_closed();
-        {
-            // The end tag of a formatting element waiting to be opened again: it is in
-            // the list but not open, so the agency drops it from the list and stops.
-            let mut reopen = self.reopen.borrow_mut();
-            if let Some(i) = reopen.iter().rposition(|name| *name == tag.name) {
-                reopen.remove(i);
-                return TokenSinkResult::Continue;
-            }
+        if self.forget_reopen(&tag.name) {
+            return TokenSinkResult::Continue;
         }
         if matches!(tag.name, local_name!("p") | local_name!("br")) {
             // In foreign content, `</p>` and `</br>` first close the foreign elements
@@ -1252,30 +1770,46 @@ impl<Sink: DepthSink> Guard<Sink> {
         if found.is_none() {
             for (i, entry) in deep.iter().enumerate().rev() {
                 // A heading's end tag closes whichever heading is open.
-                let heading = |name: &LocalName| {
-                    matches!(
-                        *name,
-                        local_name!("h1")
-                            | local_name!("h2")
-                            | local_name!("h3")
-                            | local_name!("h4")
-                            | local_name!("h5")
-                            | local_name!("h6")
-                    )
-                };
-                let same = entry.is(&tag.name) || (heading(&tag.name) && heading(&entry.name));
+                let same =
+                    entry.is(&tag.name) || (is_heading(&tag.name) && is_heading(&entry.name));
                 if entry.ns == ns!(html) && same {
                     found = Some(i);
                     break;
                 }
-                if entry.bounds_scope() || (kind == EndKind::Other && entry.is_special()) {
+                let stops = entry.bounds_scope() || (kind == EndKind::Other && entry.is_special());
+                if stops
+                    && entry.kept.is_none()
+                    && kind == EndKind::Other
+                    && has_mode_rules(&tag.name)
+                {
+                    // Not a stop for the end tags that table, template and select modes
+                    // have rules for (`</table>` in a cell closes the cell through the
+                    // `<div>` in it): the walk goes on to what html5ever has open, which
+                    // sets the mode, and html5ever applies its rules.
+                    continue;
+                }
+                if stops {
+                    // Stopped, in HTML content, at a foreign element html5ever has open:
+                    // its current node is foreign where a browser's is HTML, so it would
+                    // apply the rules of foreign content and close a foreign element of
+                    // the tag's name (`</mi>` or `</math>` over `<mi><b>`, the `<b>`
+                    // closed in html5ever). A browser's walk ends here: ignored, but for
+                    // the tags its insertion mode has rules of its own for.
+                    let html_top = deep.last().is_some_and(|top| top.ns == ns!(html));
+                    if kind == EndKind::Other
+                        && entry.ns != ns!(html)
+                        && html_top
+                        && !has_mode_rules(&tag.name)
+                    {
+                        return TokenSinkResult::Continue;
+                    }
                     if entry.kept.is_some() {
                         // Stopped at an element html5ever has open (a table cell, a
                         // template): what is above it is not the tag's, and html5ever
                         // knows the rest, and the rules of the insertion mode that
                         // element set (`</table>` in a cell closes the cell).
                         drop(deep);
-                        return self.builder.process_token(Token::TagToken(tag), line);
+                        return self.to_builder(Token::TagToken(tag), line);
                     }
                     // Out of scope, or behind a special element: a browser ignores it.
                     return TokenSinkResult::Continue;
@@ -1285,9 +1819,22 @@ impl<Sink: DepthSink> Guard<Sink> {
         drop(deep);
         let Some(index) = found else {
             // Not open beyond the cap: html5ever has it, if anyone does.
-            return self.builder.process_token(Token::TagToken(tag), line);
+            let name = tag.name.clone();
+            let unchecked = self.unchecked.get();
+            let result = self.to_builder(Token::TagToken(tag), line);
+            if self.may_close_below(&name) {
+                self.after_end_tag_below(&name);
+            } else if !self.agency_ran.get() {
+                // It closed nothing: no element of its name was ever open below the
+                // cap (a stray `</b>` costs no look at html5ever's stack).
+                self.unchecked.set(unchecked);
+            }
+            return result;
         };
         let is_top = index + 1 == self.deep.borrow().len();
+        if tag.name == local_name!("form") && foreign_match.is_none() && !is_top {
+            return self.form_end(index, tag, line);
+        }
         if kind == EndKind::Formatting && !is_top && foreign_match.is_none() {
             let has_block = self.deep.borrow()[index + 1..].iter().any(Deep::is_special);
             if has_block {
@@ -1304,9 +1851,9 @@ impl<Sink: DepthSink> Guard<Sink> {
         };
         self.close_from(index + 1, line);
         self.truncate(index);
-        self.reopen.borrow_mut().extend(again);
+        self.reopen_later(again);
         if kept {
-            self.builder.process_token(Token::TagToken(tag), line)
+            self.to_builder(Token::TagToken(tag), line)
         } else {
             TokenSinkResult::Continue
         }
@@ -1319,13 +1866,15 @@ impl<Sink: DepthSink> TokenSink for Guard<Sink> {
     fn process_token(&self, token: Token, line_number: u64) -> TokenSinkResult<Handle> {
         match token {
             Token::TagToken(tag) if tag.kind == TagKind::StartTag => {
-                self.reopen_formatting(line_number);
+                self.reopen_formatting(Some(&tag.name), line_number);
                 let list_item = matches!(
                     tag.name,
                     local_name!("li") | local_name!("dd") | local_name!("dt")
                 );
                 if list_item && !self.deep.borrow().is_empty() {
                     self.list_item_start(tag, line_number)
+                } else if is_heading(&tag.name) && !self.deep.borrow().is_empty() {
+                    self.heading_start(tag, line_number)
                 } else {
                     let nested = matches!(tag.name, local_name!("a") | local_name!("nobr"));
                     if nested && !self.deep.borrow().is_empty() {
@@ -1338,14 +1887,27 @@ impl<Sink: DepthSink> TokenSink for Guard<Sink> {
             Token::TagToken(tag) if !self.deep.borrow().is_empty() => {
                 self.end_tag_in_deep(tag, line_number)
             }
+            Token::TagToken(tag) if self.forget_reopen(&tag.name) => TokenSinkResult::Continue,
             Token::CharacterTokens(text) => {
                 if text.chars().any(|c| c != '\0') {
-                    self.reopen_formatting(line_number);
+                    self.reopen_formatting(None, line_number);
+                }
+                // Text can close a kept element too: a `<colgroup>`, html5ever's
+                // current node.
+                if self.kept.get() > 0
+                    && self
+                        .last_kept()
+                        .is_some_and(|last| is_html_element(&last, local_name!("colgroup")))
+                {
+                    self.unchecked.set(true);
                 }
                 self.builder
                     .process_token(Token::CharacterTokens(text), line_number)
             }
-            token => self.builder.process_token(token, line_number),
+            token => {
+                self.unchecked.set(true);
+                self.builder.process_token(token, line_number)
+            }
         }
     }
 
@@ -1746,5 +2308,118 @@ mod tests {
             + "<textarea><a href=/no></textarea><script><a href=/no2></script>\
                <select><option><a href=/o>o</a></select><a href=/yes>y</a>";
         assert_eq!(links(&html), ["/o", "/yes"]);
+    }
+
+    /// `<body>` then `n` `<div>`s (the last at depth n + 2) and `rest`.
+    fn after_divs(n: usize, rest: &str) -> String {
+        "<!DOCTYPE html><body>".to_string() + &"<div>".repeat(n) + rest
+    }
+
+    #[test]
+    fn a_formatting_end_tag_below_the_cap_sees_the_blocks_beyond_it() {
+        // Found by the `depth` fuzz target (its twelfth and thirteenth findings): a <b>
+        // at 508, <pre>s from 509 on, a <math> after them, </b>. A browser's agency
+        // spends its eight rounds on the first eight blocks, those beyond the cap too:
+        // with eight or more the <math> stays open (the link after it is MathML), with
+        // fewer the last copy of the <b> is popped with everything after it. html5ever
+        // saw only the blocks below the cap and popped the <math> every time. Expected
+        // lists from headless Chromium.
+        let page = |blocks: usize| {
+            after_divs(
+                505,
+                &("<b>".to_string() + &"<pre>".repeat(blocks) + "<math></b><a href=/m>m</a>"),
+            )
+        };
+        assert_eq!(links(&page(10)), Vec::<String>::new());
+        assert_eq!(links(&page(8)), Vec::<String>::new());
+        assert_eq!(links(&page(7)), ["/m"]);
+        assert_eq!(links(&page(6)), ["/m"]);
+        // </a> in an <svg>, the <a> at 508 and <div>s after it: the same rounds, and
+        // a copy of the <a> (the same link again) for each, as in Chromium.
+        let page = |blocks: usize| {
+            after_divs(
+                505,
+                &("<a href=/a1>".to_string()
+                    + &"<div>".repeat(blocks)
+                    + "<svg></a><a href=/x>x</a>"),
+            )
+        };
+        assert_eq!(links(&page(12)), ["/a1"; 9]);
+        // With six blocks, Chromium: seven /a1 then /x. Here one copy lands after the
+        // link of the <a> opened after </a>: the same links, one in another place (the
+        // known difference in where the agency's moves put elements beyond the cap,
+        // `deep-b-div-b-close`; Chromium moves them without applying its cap).
+        let mut copies = vec!["/a1"; 6];
+        copies.extend(["/x", "/a1"]);
+        assert_eq!(links(&page(6)), copies);
+    }
+
+    #[test]
+    fn formatting_elements_popped_below_the_cap_wait_out_foreign_content() {
+        // Found by the `depth` fuzz target: the <i> the agency pops with the <a> (the
+        // <a> below the cap, the <i> beyond it) stays in the list of active formatting
+        // elements, through the next <math> and <mi>, and opens again at the <a> in the
+        // <mi> (an integration point): then </mi> is ignored and the last link is
+        // HTML every other unit. Expected lists from headless Chromium.
+        let unit = "<math><mi><a><i></a></mi>";
+        let page = |units: usize| after_divs(507, &(unit.repeat(units) + "<a href=/z>z</a>"));
+        assert_eq!(links(&page(2)), ["/z"]);
+        assert_eq!(links(&page(3)), Vec::<String>::new());
+        assert_eq!(links(&page(4)), ["/z"]);
+        // The <b> the 512th element, the <i> and <svg> beyond: </b> pops them all, the
+        // <i> opens again within the cap at the next <svg>, and </i> closes that <svg>
+        // (`deep-end-agency-at-the-cap` of ci/chromium-diff).
+        let html = after_divs(509, "<b><i><svg></b><svg><g></i><a href=/ec-1>1</a>");
+        assert_eq!(links(&html), ["/ec-1"]);
+    }
+
+    #[test]
+    fn a_form_end_tag_takes_only_the_form_out_of_the_stack() {
+        // Found by the `depth` fuzz target: </form> closed the <svg> opened in the
+        // form; a browser takes the form alone out of the stack, and the link after it
+        // is SVG. The form at 512, at 513, and with a <p> it closes. Expected lists
+        // from headless Chromium.
+        for html in [
+            after_divs(509, "<form><svg></form><a href=/f>f</a>"),
+            after_divs(510, "<form><svg></form><a href=/f>f</a>"),
+            after_divs(510, "<form><p><svg></form><a href=/f>f</a>"),
+        ] {
+            assert_eq!(links(&html), Vec::<String>::new(), "{html}");
+        }
+    }
+
+    #[test]
+    fn an_end_tag_in_html_content_stops_at_an_integration_point() {
+        // </mi> and </math> over an <mi> with a <b> in it: a browser's current node is
+        // the <b>, and its walk stops at the <mi>, a special element: ignored, and the
+        // link is HTML. html5ever, with the <b> closed in it, had the <mi> as its
+        // current node and closed it. Expected lists from headless Chromium.
+        for end in ["</mi>", "</math>"] {
+            let html = after_divs(509, &format!("<math><mi><b>{end}<a href=/h>h</a>"));
+            assert_eq!(links(&html), ["/h"], "{end}");
+        }
+    }
+
+    #[test]
+    fn a_table_end_tag_in_a_cell_goes_past_the_blocks_in_it() {
+        // Found by the `depth` fuzz target: </table> in a cell with a <div> and an
+        // <svg> in it beyond the cap. In a cell, </table> closes the cell and then the
+        // table (a div is no stop for it), the <svg> with them: the last link is HTML.
+        // Expected lists from headless Chromium.
+        let html = after_divs(
+            509,
+            "<table><a href=/t><td><div><div><svg></table><a href=/z>z</a>",
+        );
+        assert_eq!(links(&html), ["/t", "/z"]);
+    }
+
+    #[test]
+    fn a_heading_start_tag_pops_only_a_heading_that_is_the_current_node() {
+        // The <h1> beyond the cap is held open in html5ever (a block for the adoption
+        // agency), the <span> in it is not: html5ever's current node is the <h1>, a
+        // browser's the <span>, so <h2> pops nothing, and </span> then closes the
+        // <svg> opened in the span. Expected list from headless Chromium.
+        let html = after_divs(510, "<h1><span><h2></h2><svg></span><a href=/x>x</a>");
+        assert_eq!(links(&html), ["/x"]);
     }
 }

@@ -437,6 +437,7 @@ impl TreeSink for LinkDom {
     }
 
     fn reparent_children(&self, node: &Handle, new_parent: &Handle) {
+        self.depths.reparented(node, new_parent);
         self.dom.reparent_children(node, new_parent);
     }
 
