@@ -42,7 +42,9 @@
 //! first eight special elements beyond the cap stay open in html5ever too, and the
 //! guard follows the rounds html5ever ran on them ([`Guard::follow_agency`]). When
 //! html5ever closes an element below the cap, and with it all the guard holds, the
-//! formatting elements among them are opened again later, as in a browser. Known differences (`ci/chromium-diff/known-differences.json`): the links
+//! formatting elements among them are opened again later, as in a browser.
+//!
+//! Known differences (`ci/chromium-diff/known-differences.json`): the links
 //! of misnested formatting elements beyond the cap keep document order where Chromium
 //! gives some in reverse (`deep-b-div-b-close`), and an `<a>` left open across such an
 //! element is copied fewer times (each copy is the same link again). The `depth` fuzz
