@@ -582,6 +582,22 @@ fn is_kept_block(name: &LocalName) -> bool {
         )
 }
 
+/// The HTML elements that put a marker in the list of active formatting elements: the
+/// agency and reconstruction look no further back than it, and their end tags clear
+/// the list to it.
+fn puts_a_marker(name: &LocalName) -> bool {
+    matches!(
+        *name,
+        local_name!("td")
+            | local_name!("th")
+            | local_name!("caption")
+            | local_name!("template")
+            | local_name!("applet")
+            | local_name!("object")
+            | local_name!("marquee")
+    )
+}
+
 /// End tags the insertion modes of tables, templates and selects have rules for, that
 /// can reach past an integration point (`</table>` in a cell closes the cell), and the
 /// two the body has (`</br>`, `</body>`).
@@ -1159,17 +1175,7 @@ impl<Sink: DepthSink> Guard<Sink> {
         if !anchor_closed && !kept_closed {
             return;
         }
-        let clears_to_marker = matches!(
-            *name,
-            local_name!("td")
-                | local_name!("th")
-                | local_name!("caption")
-                | local_name!("template")
-                | local_name!("applet")
-                | local_name!("object")
-                | local_name!("marquee")
-        );
-        let again = if clears_to_marker {
+        let again = if puts_a_marker(name) {
             Vec::new()
         } else {
             self.formatting_among(0)
@@ -1545,17 +1551,7 @@ impl<Sink: DepthSink> Guard<Sink> {
                 found = Some(i);
                 break;
             }
-            let marker = entry.ns == ns!(html)
-                && matches!(
-                    entry.name,
-                    local_name!("td")
-                        | local_name!("th")
-                        | local_name!("caption")
-                        | local_name!("template")
-                        | local_name!("applet")
-                        | local_name!("object")
-                        | local_name!("marquee")
-                );
+            let marker = entry.ns == ns!(html) && puts_a_marker(&entry.name);
             // A start tag in a select is not the body's (and `nobr` needs scope).
             let select = entry.ns == ns!(html) && entry.name == local_name!("select");
             if marker || select || (!is_a && entry.bounds_scope()) {
